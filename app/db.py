@@ -1,0 +1,80 @@
+"""Engine and sessions. The request-scoped session dependency owns the transaction."""
+
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import get_settings
+
+
+def make_engine(url: str, *, pool_size: int = 10, statement_timeout_ms: int = 15_000) -> Engine:
+    if url.startswith("sqlite"):
+        _ensure_sqlite_dir(url)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        connect_args={
+            "connect_timeout": 5,
+            "options": f"-c statement_timeout={statement_timeout_ms}",
+        },
+    )
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    path = url.split(":///", 1)[-1]
+    if path and path != ":memory:" and not path.startswith("file:"):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, decide when a transaction begins (see _sqlite_begin_immediate).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
+    # instead of one failing with "database is locked" when it upgrades a read lock.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@cache
+def get_engine() -> Engine:
+    s = get_settings()
+    return make_engine(
+        s.database_url, pool_size=s.db_pool_size, statement_timeout_ms=s.db_statement_timeout_ms
+    )
+
+
+@cache
+def get_sessionmaker() -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(), expire_on_commit=False, autoflush=True)
+
+
+def get_session() -> Iterator[Session]:
+    """Request dependency: commit on success, roll back on any error. Services only flush()."""
+    session = get_sessionmaker()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

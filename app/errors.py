@@ -1,0 +1,143 @@
+"""Domain errors and their rendering as application/problem+json (RFC 9457)."""
+
+import logging
+import traceback
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("app.errors")
+
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://hotline-intake.example/problems/"
+
+
+class DomainError(Exception):
+    status: int = 400
+    type_: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, str]] | None = None,
+                 extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.extra = extra or {}
+        self.headers = headers
+
+
+class BadRequest(DomainError):
+    pass
+
+
+class Unauthorized(DomainError):
+    status, type_, title = 401, "unauthorized", "Missing or invalid API key"
+
+
+class Forbidden(DomainError):
+    status, type_, title = 403, "forbidden", "Not allowed for this key's role"
+
+
+class NotFound(DomainError):
+    status, type_, title = 404, "not-found", "Not found"
+
+
+class Conflict(DomainError):
+    status, type_, title = 409, "conflict", "Conflict"
+
+
+class InvalidField(DomainError):
+    """A request that parses but names something that does not exist or cannot be used."""
+
+    status, type_, title = 422, "validation-error", "Invalid request"
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+class IdempotencyMismatch(DomainError):
+    status, type_, title = 422, "idempotency-key-reused", "Idempotency-Key reused with another body"
+
+
+class PayloadTooLarge(DomainError):
+    status, type_, title = 413, "payload-too-large", "Request body too large"
+
+
+class ServiceUnavailable(DomainError):
+    status, type_, title = 503, "service-unavailable", "Service temporarily unavailable"
+
+
+def problem(status: int, type_: str, title: str, detail: str, *,
+            errors: list[dict[str, str]] | None = None, extra: dict[str, Any] | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": TYPE_BASE + type_, "title": title, "status": status,
+                            "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra or {})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    out = []
+    for err in exc.errors():
+        loc = err.get("loc", ())
+        field = _field_name(loc)
+        if loc and loc[0] in ("query", "header", "path"):
+            field = ".".join(str(p) for p in loc[1:]) or str(loc[0])
+        out.append({"field": field, "message": str(err.get("msg", "invalid"))})
+    return out
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return problem(exc.status, exc.type_, exc.title, exc.detail, errors=exc.errors,
+                       extra=exc.extra, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(exc)
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return problem(422, "validation-error", "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed"}
+        return problem(exc.status_code, "http-error", titles.get(exc.status_code, "HTTP error"),
+                       str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeoutError)
+    async def _db_down(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return problem(503, "service-unavailable", "Service temporarily unavailable",
+                       "The database cannot be reached; retry later.",
+                       headers={"Retry-After": "5"})
+
+    @app.exception_handler(DBAPIError)
+    async def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return problem(503, "service-unavailable", "Service temporarily unavailable",
+                           "The database connection was lost; retry later.",
+                           headers={"Retry-After": "5"})
+        log.error("database error: %s", type(exc.orig).__name__)
+        return problem(500, "internal-error", "Internal error", "An internal error occurred.")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # A bug is a 500 with no stack trace in the body; the log has the type only.
+        # The message is left out: driver errors quote SQL parameters, i.e. personal data.
+        log.error("unhandled error: %s\n%s", type(exc).__name__,
+                  "".join(traceback.format_tb(exc.__traceback__)))
+        return problem(500, "internal-error", "Internal error", "An internal error occurred.")

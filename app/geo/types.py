@@ -1,0 +1,52 @@
+"""Value types of address resolution (the `location` object of API-CONTRACT.md)."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.vocab import Resolution
+
+
+@dataclass(frozen=True, slots=True)
+class Province:
+    code: str  # two digits, today's official code, e.g. "01"
+    name: str  # official name, e.g. "Thành phố Hà Nội"
+
+
+@dataclass(frozen=True, slots=True)
+class Ward:
+    code: str  # five digits, today's official code, e.g. "00070"
+    name: str  # official name, e.g. "Phường Hoàn Kiếm"
+    province_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    ward_code: str
+    ward_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    resolution: Resolution
+    province_code: str | None = None
+    province_name: str | None = None
+    ward_code: str | None = None
+    ward_name: str | None = None
+    ambiguous: bool = False
+    candidates: tuple[Candidate, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "resolution": self.resolution,
+            "province_code": self.province_code,
+            "province_name": self.province_name,
+            "ward_code": self.ward_code,
+            "ward_name": self.ward_name,
+            "ambiguous": self.ambiguous,
+            "candidates": [
+                {"ward_code": c.ward_code, "ward_name": c.ward_name} for c in self.candidates
+            ],
+        }
+
+
+UNRESOLVED = Location(resolution="unresolved")

@@ -1,0 +1,215 @@
+"""ORM models: one metadata with a naming convention so constraints have stable names."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on both engines (SQLite keeps no offset of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON,
+    }
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+    __table_args__ = (Index("ix_agencies_kind_unit", "kind", "unit_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(16))
+    unit_code: Mapped[str | None] = mapped_column(String(8))
+    province_code: Mapped[str | None] = mapped_column(String(2))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    agency: Mapped[Agency | None] = relationship(lazy="raise")
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("submitted_by_key_id", "external_ref"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    contact_type: Mapped[str] = mapped_column(String(16))
+    follow_up_of_id: Mapped[str | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    external_ref: Mapped[str | None] = mapped_column(String(128))
+    submitted_by_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
+    received_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    status: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text, default="")
+    children: Mapped[list[Any]] = mapped_column(default=list)
+    location_input: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    location: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    province_code: Mapped[str | None] = mapped_column(String(2), index=True)
+    ward_code: Mapped[str | None] = mapped_column(String(5))
+    urgency_level: Mapped[str] = mapped_column(String(16))
+    computed_level: Mapped[str] = mapped_column(String(16))
+    urgency_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    ruleset_version: Mapped[str] = mapped_column(String(64))
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    primary_category: Mapped[str | None] = mapped_column(String(32))
+    categories: Mapped[list[Any]] = mapped_column(default=list)
+    indicators: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    routing_notes: Mapped[list[Any]] = mapped_column(default=list)
+    routing_policy_version: Mapped[str | None] = mapped_column(String(64))
+    ack_due_at: Mapped[datetime | None] = mapped_column()
+    action_due_at: Mapped[datetime | None] = mapped_column()
+    reporter_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    reporter_relationship: Mapped[str | None] = mapped_column(String(64))
+    # AES-GCM sealed {"name", "phone"}, bound to the report id; see app/reports/confidential.py.
+    reporter_contact: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reporter_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class Case(Base):
+    """One agency's view of one report."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("report_id", "agency_id"),
+        Index("ix_cases_agency_status", "agency_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    ack_due_at: Mapped[datetime | None] = mapped_column()
+    action_due_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    agency: Mapped[Agency] = relationship(lazy="raise")
+
+
+class AuditEntry(Base):
+    """An append-only record of a decision. Sealed into the hash chain by AuditSeal."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    report_id: Mapped[str | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(128))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Canonical JSON text, so the hash is recomputed from exactly what was stored.
+    payload: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditSeal(Base):
+    """Position of an entry in the single chain, assigned in commit order after the fact."""
+
+    __tablename__ = "audit_seals"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("audit_entries.id"), unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    chain_hash: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditHead(Base):
+    """The chain's head, kept outside the entries so cutting off the newest ones shows."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    chain_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+
+    api_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # in_flight | done
+    claim_token: Mapped[str] = mapped_column(String(32))
+    locked_until: Mapped[datetime] = mapped_column()
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,127 @@
+"""Hotline side: reports, triage, audit of a report."""
+
+import json
+import logging
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Header
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import audit, idempotency
+from app.deps import AppSettings, DbSession, SideSessions
+from app.errors import Conflict, Forbidden
+from app.models import AuditSeal, Report, utcnow
+from app.reports import service
+from app.reports.schemas import AuditEntryOut, ReportIn, ReportOut, TriageOut
+from app.security import Principal, allow
+from app.triage import ruleset
+
+log = logging.getLogger("app.reports")
+router = APIRouter(prefix="/v1", tags=["hotline"])
+
+IDEMPOTENCY_DOC = ("Required. The same key and body replay the first response; another body "
+                   "gives 422; a retry while the first is in flight gives 409.")
+
+
+def seal_audit(factory: sessionmaker[Session], checkpoint_path: str | None) -> None:
+    """After commit: link the new audit entries into the chain (best effort; the scheduler and
+    `audit verify` finish what is left)."""
+    try:
+        with factory() as session, session.begin():
+            audit.seal_pending(session, checkpoint_path=checkpoint_path)
+    except Exception as exc:  # never fail a request that has already committed
+        log.warning("audit sealing deferred: %s", type(exc).__name__)
+
+
+def _existing_external_ref(session: Session, principal: Principal, ref: str | None) -> None:
+    if ref is None:
+        return
+    first = session.scalar(select(Report.reference).where(
+        Report.submitted_by_key_id == principal.key_id, Report.external_ref == ref))
+    if first is not None:
+        raise Conflict(f"external_ref {ref!r} was already used by report {first}.",
+                       extra={"report_reference": first})
+
+
+@router.post("/reports", status_code=201, response_model=ReportOut,
+             responses={400: {}, 401: {}, 403: {}, 409: {}, 413: {}, 422: {}})
+def create_report(
+    report_in: ReportIn,
+    principal: Annotated[Principal, allow("callcentre", "app")],
+    session: DbSession,
+    side: SideSessions,
+    settings: AppSettings,
+    background: BackgroundTasks,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key",
+                                                  description=IDEMPOTENCY_DOC)] = None,
+) -> Any:
+    if report_in.urgency_override is not None and principal.role != "callcentre":
+        raise Forbidden("Only the call centre may override urgency.")
+    key = idempotency.check_key(idempotency_key)
+    claimed = idempotency.claim(
+        side, api_key_id=principal.key_id, key=key,
+        fp=idempotency.fingerprint(report_in.model_dump(mode="json", exclude_unset=True)),
+        lease=timedelta(seconds=settings.idempotency_lease_seconds),
+        ttl=timedelta(hours=settings.idempotency_ttl_hours))
+    if isinstance(claimed, idempotency.Replay):
+        return JSONResponse(claimed.body, status_code=claimed.status,
+                            headers={"Idempotent-Replayed": "true"})
+    try:
+        _existing_external_ref(session, principal, report_in.external_ref)
+        report = service.create_report(session=session, report_in=report_in,
+                                       principal=principal, settings=settings)
+        body = jsonable_encoder(service.report_view(session, report))
+        idempotency.complete(session, claimed, status=201, body=body)
+    except Exception:
+        session.rollback()
+        idempotency.release(side, claimed)
+        raise
+    background.add_task(seal_audit, side, settings.audit_checkpoint_path)
+    return JSONResponse(body, status_code=201)
+
+
+@router.get("/reports/{report_id}", response_model=ReportOut,
+            responses={401: {}, 403: {}, 404: {}})
+def read_report(report_id: str, _: Annotated[Principal, allow("callcentre", "admin")],
+                session: DbSession) -> Any:
+    return service.report_view(session, service.get_report(session, report_id))
+
+
+@router.post("/triage", response_model=TriageOut, responses={401: {}, 403: {}, 422: {}})
+def triage_only(report_in: ReportIn,
+                principal: Annotated[Principal, allow("callcentre", "app")],
+                settings: AppSettings) -> Any:
+    """Suggested urgency while the operator is still on the call. Stores nothing."""
+    if report_in.urgency_override is not None and principal.role != "callcentre":
+        raise Forbidden("Only the call centre may override urgency.")
+    result = service.triage_report(report_in)
+    now = utcnow()
+    deadlines = service.deadlines_for(result.level, routed_at=now,
+                                      received_at=report_in.received_at or now, settings=settings)
+    return {"urgency": service.urgency_view(result, deadlines),
+            "primary_category": result.primary_category, "categories": list(result.categories),
+            "rule_ids": list(result.rule_ids)}
+
+
+@router.get("/triage/ruleset", responses={401: {}, 403: {}})
+def triage_ruleset(_: Annotated[Principal, allow("admin")]) -> dict[str, Any]:
+    return ruleset()
+
+
+@router.get("/reports/{report_id}/audit", response_model=list[AuditEntryOut],
+            responses={401: {}, 403: {}, 404: {}})
+def report_audit(report_id: str, _: Annotated[Principal, allow("admin")],
+                 session: DbSession) -> Any:
+    report = service.get_report(session, report_id)
+    entries = audit.entries_for_report(session, report.id)
+    seals = dict(session.execute(select(AuditSeal.entry_id, AuditSeal)
+                                 .where(AuditSeal.entry_id.in_([e.id for e in entries]))).all())
+    return [{"id": e.id, "seq": seals[e.id].seq if e.id in seals else None,
+             "action": e.action, "actor": e.actor, "occurred_at": e.occurred_at,
+             "payload": json.loads(e.payload), "content_hash": e.content_hash,
+             "chain_hash": seals[e.id].chain_hash if e.id in seals else None}
+            for e in entries]

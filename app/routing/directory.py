@@ -1,0 +1,81 @@
+"""The agency directory: the default seed from the official units, and routing look-ups."""
+
+from sqlalchemy import exists, insert, or_, select
+from sqlalchemy.orm import Session
+
+from app.geo import units
+from app.models import Agency, ApiKey
+from app.routing.policy import KIND_LEVEL, AgencyKey, AgencyRef
+
+NATIONAL_DESK_CODE = "NAT-111"
+
+
+def default_directory() -> list[dict[str, str | None]]:
+    """One agency of each kind for every official unit (codes from API-CONTRACT.md)."""
+    rows: list[dict[str, str | None]] = [{
+        "code": NATIONAL_DESK_CODE, "name": "Tổng đài quốc gia bảo vệ trẻ em 111",
+        "kind": "national_desk", "unit_code": None, "province_code": None,
+    }]
+    provinces = units.provinces()
+    for p in provinces.values():
+        rows.append({"code": f"SYT-{p.code}", "name": f"Sở Y tế {p.name} (bảo vệ trẻ em)",
+                     "kind": "province_health", "unit_code": p.code, "province_code": p.code})
+        rows.append({"code": f"CAT-{p.code}", "name": f"Công an {p.name}",
+                     "kind": "province_police", "unit_code": p.code, "province_code": p.code})
+    for w in units.wards().values():
+        where = f"{w.name}, {provinces[w.province_code].name}"
+        rows.append({"code": f"UBND-{w.code}", "name": f"UBND {where}",
+                     "kind": "commune_committee", "unit_code": w.code,
+                     "province_code": w.province_code})
+        rows.append({"code": f"CA-{w.code}", "name": f"Công an {where}",
+                     "kind": "commune_police", "unit_code": w.code,
+                     "province_code": w.province_code})
+    for row in rows:
+        row["level"] = KIND_LEVEL[str(row["kind"])]
+    return rows
+
+
+def seed_default_directory(session: Session) -> int:
+    """Insert the default agencies that are missing; returns how many were added. Idempotent."""
+    existing = set(session.scalars(select(Agency.code)))
+    missing = [row for row in default_directory() if row["code"] not in existing]
+    if missing:
+        session.execute(insert(Agency), missing)
+    session.flush()
+    return len(missing)
+
+
+def is_empty(session: Session) -> bool:
+    return session.execute(select(Agency.id).limit(1)).first() is None
+
+
+def reachable_clause() -> object:
+    return exists().where(ApiKey.agency_id == Agency.id, ApiKey.revoked_at.is_(None))
+
+
+def routing_candidates(session: Session, *, province_code: str | None,
+                       ward_code: str | None) -> dict[AgencyKey, AgencyRef]:
+    """The active agencies that could serve this place, keyed for the routing policy."""
+    conditions = [Agency.kind == "national_desk"]
+    if ward_code:
+        conditions.append((Agency.level == "commune") & (Agency.unit_code == ward_code))
+    if province_code:
+        conditions.append((Agency.level == "province") & (Agency.unit_code == province_code))
+    rows = session.execute(
+        select(Agency.code, Agency.name, Agency.kind, Agency.level, Agency.unit_code,
+               reachable_clause().label("reachable"))  # type: ignore[attr-defined]
+        .where(Agency.active.is_(True), or_(*conditions))
+        .order_by(Agency.id)
+    ).all()
+    out: dict[AgencyKey, AgencyRef] = {}
+    for r in rows:
+        key = (r.kind, None if r.level == "national" else r.unit_code)
+        # Several agencies of one kind for one unit: the first registered serves.
+        out.setdefault(key, AgencyRef(code=r.code, name=r.name, kind=r.kind, level=r.level,
+                                      unit_code=r.unit_code, reachable=bool(r.reachable)))
+    return out
+
+
+def agency_ref(agency: Agency, *, reachable: bool = True) -> AgencyRef:
+    return AgencyRef(code=agency.code, name=agency.name, kind=agency.kind, level=agency.level,
+                     unit_code=agency.unit_code, reachable=reachable)

@@ -1,0 +1,102 @@
+"""API keys: random, shown once, stored as SHA-256; each carries a role (and maybe an agency)."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import get_session
+from app.errors import Forbidden, Unauthorized
+from app.models import Agency, ApiKey, utcnow
+
+Role = Literal["callcentre", "app", "agency", "admin"]
+ROLES: tuple[str, ...] = ("callcentre", "app", "agency", "admin")
+KEY_PREFIX = "hik_"
+
+
+def hash_key(raw: str) -> str:
+    # Keys carry 256 bits of randomness, so a plain hash suffices (no password stretching).
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def generate_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    key_id: str
+    role: str
+    agency_id: int | None
+    agency_code: str | None
+
+    @property
+    def actor(self) -> str:
+        who = f"agency:{self.agency_code}" if self.agency_code else self.role
+        return f"{who} key:{self.key_id}"
+
+
+def create_key(*, session: Session, role: str, agency: Agency | None, name: str | None
+               ) -> tuple[ApiKey, str]:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    if (role == "agency") != (agency is not None):
+        raise ValueError("an agency key needs exactly one agency; other roles none")
+    raw = generate_key()
+    key = ApiKey(key_hash=hash_key(raw), key_prefix=raw[:10], role=role,
+                 agency_id=agency.id if agency else None, name=name)
+    session.add(key)
+    session.flush()
+    return key, raw
+
+
+def authenticate(session: Session, authorization: str | None) -> Principal:
+    if not authorization:
+        raise Unauthorized("Send Authorization: Bearer <api key>.")
+    scheme, _, raw = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise Unauthorized("Send Authorization: Bearer <api key>.")
+    row = session.execute(
+        select(ApiKey.id, ApiKey.role, ApiKey.agency_id, ApiKey.revoked_at, Agency.code,
+               Agency.active)
+        .outerjoin(Agency, Agency.id == ApiKey.agency_id)
+        .where(ApiKey.key_hash == hash_key(raw.strip()))
+    ).one_or_none()
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("The API key is unknown or revoked.")
+    if row.role == "agency" and not row.active:
+        raise Unauthorized("The key's agency is deactivated.")
+    return Principal(key_id=row.id, role=row.role, agency_id=row.agency_id,
+                     agency_code=row.code)
+
+
+def current_principal(request: Request,
+                      session: Annotated[Session, Depends(get_session, scope="function")]
+                      ) -> Principal:
+    principal = authenticate(session, request.headers.get("authorization"))
+    request.state.principal = principal
+    return principal
+
+
+def allow(*roles: str) -> Any:
+    """`Annotated[Principal, allow("admin")]`: the caller must hold one of `roles`."""
+
+    def _check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+        return principal
+
+    return Depends(_check)
+
+
+def revoke_key(*, session: Session, key_id: str) -> bool:
+    key = session.get(ApiKey, key_id)
+    if key is None or key.revoked_at is not None:
+        return False
+    key.revoked_at = utcnow()
+    session.flush()
+    return True
