@@ -6,6 +6,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
+from app.admin.router import router as admin_router
+from app.cases.router import router as cases_router
 from app.config import get_settings
 from app.errors import install_handlers
 from app.geo.router import router as geo_router
@@ -31,6 +33,8 @@ def create_app() -> FastAPI:
     app.include_router(health_router)
     app.include_router(reports_router)
     app.include_router(geo_router)
+    app.include_router(cases_router)
+    app.include_router(admin_router)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -82,6 +82,15 @@ class Agency(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class AgencyCoverage(Base):
+    """Further units an agency serves besides its own `unit_code` (e.g. after a merger)."""
+
+    __tablename__ = "agency_coverage"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(8), primary_key=True, index=True)
+
+
 class ApiKey(Base):
     __tablename__ = "api_keys"
 
@@ -144,6 +153,10 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("report_id", "agency_id"),
         Index("ix_cases_agency_status", "agency_id", "status"),
+        # the work queue: most urgent first, then the earliest acknowledgement deadline
+        Index("ix_cases_agency_queue", "agency_id", "urgency_rank", "ack_due_at", "id"),
+        # the changes feed, in change order
+        Index("ix_cases_agency_feed", "agency_id", "change_txid", "change_seq"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -151,13 +164,40 @@ class Case(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     role: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="new")
+    # 4 = critical ... 1 = low: the queue sorts on it (descending) without a CASE expression
+    urgency_rank: Mapped[int] = mapped_column(Integer, default=2)
     acknowledged_at: Mapped[datetime | None] = mapped_column()
     ack_due_at: Mapped[datetime | None] = mapped_column()
     action_due_at: Mapped[datetime | None] = mapped_column()
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalation_step: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text)
+    # Position in the changes feed: the writing transaction's id (PostgreSQL) and a sequence
+    # number. A poll returns only changes of transactions older than every open one.
+    change_txid: Mapped[int] = mapped_column(BigInteger, default=0)
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     agency: Mapped[Agency] = relationship(lazy="raise")
+
+
+class AgencyVersion(Base):
+    """Bumped with every change to an agency's cases: a 304 is one read of this row."""
+
+    __tablename__ = "agency_versions"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ChangeCounter(Base):
+    """SQLite's stand-in for a sequence (one writer at a time there)."""
+
+    __tablename__ = "change_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class AuditEntry(Base):

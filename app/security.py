@@ -78,6 +78,9 @@ def current_principal(request: Request,
                       session: Annotated[Session, Depends(get_session, scope="function")]
                       ) -> Principal:
     principal = authenticate(session, request.headers.get("authorization"))
+    # End the read transaction: on SQLite it holds the database lock (BEGIN IMMEDIATE), which
+    # the idempotency claim, committed on a connection of its own, must be able to take.
+    session.commit()
     request.state.principal = principal
     return principal
 

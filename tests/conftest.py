@@ -8,13 +8,19 @@ be reached the PostgreSQL half is skipped, unless REQUIRE_POSTGRES=1 (CI), where
 """
 
 import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -123,7 +129,8 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
         yield s
 
 
-def make_client(factory: sessionmaker[Session]) -> TestClient:
+def build_app(factory: sessionmaker[Session]) -> FastAPI:
+    """The real app, its sessions drawn from `factory` (a test's connection or database)."""
     app = create_app()
 
     def _session() -> Iterator[Session]:
@@ -139,7 +146,43 @@ def make_client(factory: sessionmaker[Session]) -> TestClient:
 
     app.dependency_overrides[get_session] = _session
     app.dependency_overrides[side_sessions] = lambda: factory
-    return TestClient(app, raise_server_exceptions=False)
+    return app
+
+
+def make_client(factory: sessionmaker[Session]) -> TestClient:
+    return TestClient(build_app(factory), raise_server_exceptions=False)
+
+
+@contextmanager
+def live_server(db: Database) -> Iterator[str]:
+    """The app under uvicorn on a free port, on `db`, committing for real."""
+    factory = sessionmaker(bind=db.engine, expire_on_commit=False)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = uvicorn.Config(build_app(factory), host="127.0.0.1", port=port, log_config=None,
+                            access_log=False, limit_concurrency=200)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("live server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def key_in(db: Database, role: str, agency_code: str | None = None) -> str:
+    """A committed key in a database of its own."""
+    with Session(db.engine) as s, s.begin():
+        agency = s.query(Agency).filter_by(code=agency_code).one() if agency_code else None
+        _, raw = create_key(session=s, role=role, agency=agency, name=f"test {role}")
+    return raw
 
 
 @pytest.fixture

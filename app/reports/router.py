@@ -6,17 +6,20 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Header
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit, idempotency
+from app.admin.schemas import AssignIn
+from app.admin.service import agency_by_code
+from app.cases.assign import LIVE, apply_decision, manual_decision, record
 from app.deps import AppSettings, DbSession, SideSessions
-from app.errors import Conflict, Forbidden
-from app.models import AuditSeal, Report, utcnow
+from app.errors import Conflict, Forbidden, InvalidField
+from app.models import Agency, AuditSeal, Case, Report, utcnow
 from app.reports import service
 from app.reports.schemas import AuditEntryOut, ReportIn, ReportOut, TriageOut
+from app.routing.directory import agency_ref
 from app.security import Principal, allow
 from app.triage import ruleset
 
@@ -74,7 +77,8 @@ def create_report(
         _existing_external_ref(session, principal, report_in.external_ref)
         report = service.create_report(session=session, report_in=report_in,
                                        principal=principal, settings=settings)
-        body = jsonable_encoder(service.report_view(session, report))
+        body = ReportOut.model_validate(service.report_view(session, report)).model_dump(
+            mode="json")
         idempotency.complete(session, claimed, status=201, body=body)
     except Exception:
         session.rollback()
@@ -125,3 +129,27 @@ def report_audit(report_id: str, _: Annotated[Principal, allow("admin")],
              "payload": json.loads(e.payload), "content_hash": e.content_hash,
              "chain_hash": seals[e.id].chain_hash if e.id in seals else None}
             for e in entries]
+
+
+@router.post("/reports/{report_id}/assign", response_model=ReportOut,
+             responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+def assign_report(report_id: str, body: AssignIn, principal: Annotated[Principal, allow("admin")],
+                  session: DbSession, settings: AppSettings) -> Any:
+    """Manual routing by the national desk: the named agency becomes primary."""
+    report = service.get_report(session, report_id)
+    if report.status == "closed_at_hotline":
+        raise Conflict("A contact closed at the hotline is not routed; file it as a report.")
+    agency = agency_by_code(session, body.agency_code)
+    if not agency.active:
+        raise InvalidField("agency_code", "the agency is inactive")
+    notified = tuple(agency_ref(a) for a in session.scalars(
+        select(Agency).join(Case, Case.agency_id == Agency.id)
+        .where(Case.report_id == report.id, Case.role == "notified",
+               Case.status.in_(LIVE))))
+    now = utcnow()
+    result = apply_decision(session, report=report,
+                            decision=manual_decision(agency_ref(agency), notified, body.reason),
+                            now=now, settings=settings, keep_previous_primary=False)
+    record(session, report=report, action="report.assigned_manually", actor=principal.actor,
+           now=now, result=result, reason=body.reason)
+    return service.report_view(session, report)

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app import audit
+from app.cases import changes
 from app.config import Settings
 from app.errors import InvalidField, NotFound
 from app.geo import resolve, units
@@ -25,7 +26,7 @@ from app.routing.policy import RoutingDecision, RoutingInput, route
 from app.security import Principal
 from app.triage import triage
 from app.triage.types import Child, Indicators, Override, TriageInput, TriageResult
-from app.vocab import ROUTED_CONTACT_TYPES
+from app.vocab import LEVELS, ROUTED_CONTACT_TYPES
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 LIVE_CASE_STATUSES = ("new", "acknowledged", "in_progress", "referred", "resolved")
@@ -125,10 +126,14 @@ def open_cases(session: Session, *, report: Report, decision: RoutingDecision,
                deadlines: Deadlines) -> None:
     codes = [decision.primary.code, *(a.code for a in decision.notified)]
     ids = dict(session.execute(select(Agency.code, Agency.id).where(Agency.code.in_(codes))).all())
-    for ref, role in [(decision.primary, "primary"), *((a, "notified") for a in decision.notified)]:
-        session.add(Case(report_id=report.id, agency_id=ids[ref.code], role=role, status="new",
-                         ack_due_at=deadlines.ack_due_at, action_due_at=deadlines.action_due_at))
+    cases = [Case(report_id=report.id, agency_id=ids[ref.code], role=role, status="new",
+                  urgency_rank=LEVELS.index(report.urgency_level),
+                  ack_due_at=deadlines.ack_due_at, action_due_at=deadlines.action_due_at)
+             for ref, role in [(decision.primary, "primary"),
+                               *((a, "notified") for a in decision.notified)]]
+    session.add_all(cases)
     session.flush()
+    changes.touch(session, cases)
 
 
 def routing_audit_payload(report: Report, result: TriageResult, location: Location,

@@ -1,10 +1,12 @@
 """The agency directory: the default seed from the official units, and routing look-ups."""
 
-from sqlalchemy import exists, insert, or_, select
+from typing import Any
+
+from sqlalchemy import Exists, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.geo import units
-from app.models import Agency, ApiKey
+from app.models import Agency, AgencyCoverage, ApiKey
 from app.routing.policy import KIND_LEVEL, AgencyKey, AgencyRef
 
 NATIONAL_DESK_CODE = "NAT-111"
@@ -49,27 +51,32 @@ def is_empty(session: Session) -> bool:
     return session.execute(select(Agency.id).limit(1)).first() is None
 
 
-def reachable_clause() -> object:
+def reachable_clause() -> Exists:
+    """An agency can learn of a case: it has an active key (or, see webhooks, an endpoint)."""
     return exists().where(ApiKey.agency_id == Agency.id, ApiKey.revoked_at.is_(None))
+
+
+def _serves(level: str, unit: str) -> Any:
+    covered = select(AgencyCoverage.agency_id).where(AgencyCoverage.unit_code == unit)
+    return (Agency.level == level) & or_(Agency.unit_code == unit, Agency.id.in_(covered))
 
 
 def routing_candidates(session: Session, *, province_code: str | None,
                        ward_code: str | None) -> dict[AgencyKey, AgencyRef]:
     """The active agencies that could serve this place, keyed for the routing policy."""
-    conditions = [Agency.kind == "national_desk"]
-    if ward_code:
-        conditions.append((Agency.level == "commune") & (Agency.unit_code == ward_code))
-    if province_code:
-        conditions.append((Agency.level == "province") & (Agency.unit_code == province_code))
+    places = [(lvl, unit) for lvl, unit in (("commune", ward_code), ("province", province_code))
+              if unit]
+    conditions = [Agency.kind == "national_desk", *(_serves(lvl, u) for lvl, u in places)]
     rows = session.execute(
         select(Agency.code, Agency.name, Agency.kind, Agency.level, Agency.unit_code,
-               reachable_clause().label("reachable"))  # type: ignore[attr-defined]
+               reachable_clause().label("reachable"))
         .where(Agency.active.is_(True), or_(*conditions))
         .order_by(Agency.id)
     ).all()
+    unit_of_level = dict(places)
     out: dict[AgencyKey, AgencyRef] = {}
     for r in rows:
-        key = (r.kind, None if r.level == "national" else r.unit_code)
+        key = (r.kind, unit_of_level.get(r.level))
         # Several agencies of one kind for one unit: the first registered serves.
         out.setdefault(key, AgencyRef(code=r.code, name=r.name, kind=r.kind, level=r.level,
                                       unit_code=r.unit_code, reachable=bool(r.reachable)))

@@ -1,0 +1,131 @@
+"""Directory administration: agencies, coverage, deactivation (re-routing open cases)."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.cases import changes
+from app.cases.assign import LIVE, apply_decision, record
+from app.config import Settings
+from app.errors import Conflict, InvalidField, NotFound
+from app.geo import units
+from app.geo.types import Location
+from app.models import Agency, AgencyCoverage, ApiKey, Case, Report
+from app.reports.service import decide_routing
+from app.routing.directory import reachable_clause
+
+
+def agency_by_code(session: Session, code: str) -> Agency:
+    agency = session.scalars(select(Agency).where(Agency.code == code)).one_or_none()
+    if agency is None:
+        raise NotFound(f"No agency {code!r}.")
+    return agency
+
+
+def _check_units(level: str, unit_code: str | None, coverage: list[str]) -> str | None:
+    """Validate unit codes against today's official units; returns the province code."""
+    expected = {"commune": 5, "province": 2}.get(level)
+    for field, code in [("unit_code", unit_code), *(("coverage", c) for c in coverage)]:
+        if code is None:
+            continue
+        if expected is None or len(code) != expected:
+            raise InvalidField(field, f"a {level} agency takes {expected or 'no'}-digit units")
+        known = units.ward(code) if expected == 5 else units.province(code)
+        if known is None:
+            raise InvalidField(field, f"{code} is not an official unit")
+    if unit_code is None:
+        return None
+    ward = units.ward(unit_code)
+    return ward.province_code if ward else unit_code
+
+
+def view(session: Session, agency: Agency) -> dict[str, Any]:
+    coverage = session.scalars(select(AgencyCoverage.unit_code).where(
+        AgencyCoverage.agency_id == agency.id).order_by(AgencyCoverage.unit_code)).all()
+    reachable = session.scalar(select(reachable_clause()).where(Agency.id == agency.id))
+    return {"code": agency.code, "name": agency.name, "kind": agency.kind,
+            "level": agency.level, "unit_code": agency.unit_code,
+            "province_code": agency.province_code, "active": agency.active,
+            "coverage": list(coverage), "reachable": bool(reachable)}
+
+
+def set_coverage(session: Session, agency: Agency, coverage: list[str]) -> None:
+    session.execute(delete(AgencyCoverage).where(AgencyCoverage.agency_id == agency.id))
+    session.add_all(AgencyCoverage(agency_id=agency.id, unit_code=c) for c in sorted(set(coverage)))
+    session.flush()
+
+
+def create_agency(session: Session, *, code: str, name: str, kind: str, level: str,
+                  unit_code: str | None, coverage: list[str], actor: str) -> Agency:
+    if session.scalar(select(Agency.id).where(Agency.code == code)) is not None:
+        raise Conflict(f"Agency {code!r} exists already.")
+    if (level == "national") != (unit_code is None):
+        raise InvalidField("unit_code", "required for commune and province agencies only")
+    province = _check_units(level, unit_code, coverage)
+    agency = Agency(code=code, name=name, kind=kind, level=level, unit_code=unit_code,
+                    province_code=province, active=True)
+    session.add(agency)
+    session.flush()
+    set_coverage(session, agency, coverage)
+    audit.append(session, report_id=None, action="agency.created", actor=actor,
+                 payload={"code": code, "kind": kind, "level": level, "unit_code": unit_code,
+                          "coverage": sorted(set(coverage))})
+    return agency
+
+
+def update_agency(session: Session, *, agency: Agency, name: str | None,
+                  coverage: list[str] | None, actor: str) -> Agency:
+    if name is not None:
+        agency.name = name
+    if coverage is not None:
+        _check_units(agency.level, None, coverage)
+        set_coverage(session, agency, coverage)
+    audit.append(session, report_id=None, action="agency.updated", actor=actor,
+                 payload={"code": agency.code, "name": name, "coverage": coverage})
+    session.flush()
+    return agency
+
+
+def deactivate_agency(session: Session, *, agency: Agency, reason: str, actor: str,
+                      now: datetime, settings: Settings) -> tuple[int, int]:
+    """Deactivate; its open primary cases are re-routed without it, other open cases
+    withdrawn. Returns (reports re-routed, cases withdrawn)."""
+    if not agency.active:
+        raise Conflict(f"Agency {agency.code!r} is already inactive.")
+    agency.active = False
+    session.flush()
+    open_cases = session.execute(
+        select(Case, Report).join(Report, Report.id == Case.report_id)
+        .where(Case.agency_id == agency.id, Case.status.in_(LIVE)).order_by(Case.id)
+        .with_for_update(of=Case)).all()
+    rerouted = withdrawn = 0
+    for case, report in open_cases:
+        if case.role != "primary":
+            case.status = "withdrawn"
+            changes.touch(session, [case])
+            withdrawn += 1
+            audit.append(session, report_id=report.id, action="case.withdrawn", actor=actor,
+                         occurred_at=now, payload={"agency": agency.code, "reason": reason})
+            continue
+        decision = decide_routing(session, level=report.urgency_level,
+                                  categories=tuple(report.categories),
+                                  location=Location(**{**report.location, "candidates": ()}),
+                                  original=None, excluded=frozenset({agency.code}))
+        result = apply_decision(session, report=report, decision=decision, now=now,
+                                settings=settings, keep_previous_primary=False)
+        record(session, report=report, action="report.rerouted_after_deactivation", actor=actor,
+               now=now, result=result, reason=reason)
+        rerouted += 1
+    audit.append(session, report_id=None, action="agency.deactivated", actor=actor,
+                 occurred_at=now, payload={"code": agency.code, "reason": reason,
+                                           "rerouted": rerouted, "withdrawn": withdrawn})
+    return rerouted, withdrawn
+
+
+def key_view(key: ApiKey, agency_code: str | None) -> dict[str, Any]:
+    return {"id": key.id, "role": key.role, "agency": agency_code, "name": key.name,
+            "prefix": key.key_prefix, "created_at": key.created_at,
+            "revoked_at": key.revoked_at}

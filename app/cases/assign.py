@@ -1,0 +1,110 @@
+"""Putting a report's cases in line with a routing decision (decline, escalation, manual
+assignment, deactivation), audited in the same transaction."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.cases import changes
+from app.config import Settings
+from app.models import Agency, Case, Report
+from app.routing.policy import AgencyRef, RoutingDecision
+from app.vocab import LEVELS
+
+LIVE = frozenset({"new", "acknowledged", "in_progress", "referred", "resolved"})
+
+
+def urgency_rank(level: str) -> int:
+    return LEVELS.index(level)
+
+
+@dataclass(frozen=True, slots=True)
+class Reassignment:
+    previous_primary: str | None
+    primary: str
+    notified: tuple[str, ...]
+    withdrawn: tuple[str, ...]
+
+
+def _new_case(report: Report, agency_id: int, role: str, *, ack_due_at: datetime | None
+              ) -> Case:
+    return Case(report_id=report.id, agency_id=agency_id, role=role, status="new",
+                urgency_rank=urgency_rank(report.urgency_level), ack_due_at=ack_due_at,
+                action_due_at=report.action_due_at)
+
+
+def apply_decision(session: Session, *, report: Report, decision: RoutingDecision, now: datetime,
+                   settings: Settings, keep_previous_primary: bool) -> Reassignment:
+    """Make the report's cases match `decision`. Cases of agencies left out are withdrawn
+    (a previous primary is kept notified on escalation); declined cases stay declined unless
+    the decision names their agency again. The new primary's deadline restarts now."""
+    cases = {c.agency_id: c for c in session.scalars(
+        select(Case).where(Case.report_id == report.id).with_for_update())}
+    ids = dict(session.execute(select(Agency.code, Agency.id).where(
+        Agency.code.in_([decision.primary.code, *(a.code for a in decision.notified)]))).all())
+    codes = dict(session.execute(select(Agency.id, Agency.code).where(
+        Agency.id.in_(list(cases)))).all())
+    previous = next((codes[c.agency_id] for c in cases.values()
+                     if c.role == "primary" and c.status in LIVE), None)
+    ack_due = now + settings.ack_deadline(report.urgency_level)
+    wanted: dict[int, str] = {ids[a.code]: "notified" for a in decision.notified}
+    wanted[ids[decision.primary.code]] = "primary"
+    if keep_previous_primary and previous is not None and previous != decision.primary.code:
+        wanted.setdefault(next(i for i, c in codes.items() if c == previous), "notified")
+    changed: list[Case] = []
+    withdrawn: list[str] = []
+    for agency_id, case in cases.items():
+        role = wanted.pop(agency_id, None)
+        if role is None:
+            if case.status in LIVE:
+                case.status = "withdrawn"
+                withdrawn.append(codes[agency_id])
+                changed.append(case)
+            continue
+        before = (case.role, case.status)
+        if case.status in ("withdrawn", "declined"):  # chosen again: a fresh start
+            case.status, case.acknowledged_at = "new", None
+        if role == "primary" and case.role != "primary":
+            case.ack_due_at = ack_due
+        case.role = role
+        if (case.role, case.status) != before:
+            changed.append(case)
+    for agency_id, role in wanted.items():
+        case = _new_case(report, agency_id, role,
+                         ack_due_at=ack_due if role == "primary" else report.ack_due_at)
+        session.add(case)
+        changed.append(case)
+    session.flush()
+    changes.touch(session, changed)
+    report.status = decision.status
+    report.routing_notes = list(decision.reasons)
+    report.routing_policy_version = decision.policy_version
+    report.ack_due_at = ack_due
+    report.updated_at = now
+    return Reassignment(previous_primary=previous, primary=decision.primary.code,
+                        notified=tuple(a.code for a in decision.notified),
+                        withdrawn=tuple(withdrawn))
+
+
+def record(session: Session, *, report: Report, action: str, actor: str, now: datetime,
+           result: Reassignment, reason: str | None, extra: dict[str, Any] | None = None
+           ) -> None:
+    audit.append(session, report_id=report.id, action=action, actor=actor, occurred_at=now,
+                 payload={"reference": report.reference, "from": result.previous_primary,
+                          "primary": result.primary, "notified": list(result.notified),
+                          "withdrawn": list(result.withdrawn), "reason": reason,
+                          "status": report.status, "policy_version":
+                              report.routing_policy_version, **(extra or {})})
+
+
+def manual_decision(agency: AgencyRef, current_notified: tuple[AgencyRef, ...], reason: str
+                    ) -> RoutingDecision:
+    return RoutingDecision(
+        status="needs_manual_routing" if agency.kind == "national_desk" else "routed",
+        primary=agency, notified=tuple(a for a in current_notified if a.code != agency.code),
+        reasons=(f"manual assignment to {agency.code}: {reason}",),
+        policy_version="manual")

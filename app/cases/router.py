@@ -1,0 +1,92 @@
+"""Agency side: /v1/cases. An agency key sees and acts on its own agency's cases only."""
+
+import hashlib
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.cases import service
+from app.cases.schemas import CaseOut, CasePage, CaseStatus, DeclineIn, StatusIn
+from app.deps import AppSettings, DbSession
+from app.models import utcnow
+from app.security import Principal, allow
+from app.vocab import Level
+
+router = APIRouter(prefix="/v1/cases", tags=["agency"])
+AgencyKey = Annotated[Principal, allow("agency")]
+ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
+
+
+def _etag(version: int, request: Request, principal: Principal) -> str:
+    query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
+    digest = hashlib.sha256(f"{principal.agency_id}|{version}|{query}".encode()).hexdigest()
+    return f'W/"{digest[:32]}"'
+
+
+@router.get("", response_model=CasePage, response_model_exclude_unset=True,
+            responses={304: {}, **ERRORS})
+def list_cases(
+    request: Request, response: Response, principal: AgencyKey, session: DbSession,
+    status: Annotated[list[CaseStatus] | None, Query()] = None,
+    urgency: Annotated[list[Level] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    feed: Annotated[Literal["changes"] | None, Query()] = None,
+) -> Any:
+    """The work queue (urgency, then acknowledgement deadline), or with `feed=changes` every
+    case created or changed since `cursor`, in change order, with `withdrawn` tombstones."""
+    assert principal.agency_id is not None
+    etag = _etag(service.agency_version(session, principal.agency_id), request, principal)
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers={"ETag": etag})
+    query = service.CaseQuery(agency_id=principal.agency_id, statuses=list(status or []),
+                              levels=[lv for lv in (urgency or []) if lv != "none"],
+                              limit=limit, cursor=cursor)
+    nxt: str | None
+    if feed == "changes":
+        rows, nxt = service.feed_page(session, query)
+        has_more = len(rows) == limit
+    else:
+        rows, nxt = service.queue_page(session, query)
+        has_more = nxt is not None
+    now = utcnow()
+    response.headers["ETag"] = etag
+    return {"items": [service.case_item(c, r, now=now) for c, r in rows],
+            "next_cursor": nxt, "has_more": has_more}
+
+
+@router.get("/{case_id}", response_model=CaseOut, response_model_exclude_unset=True,
+            responses=ERRORS)
+def read_case(case_id: str, principal: AgencyKey, session: DbSession) -> Any:
+    case, report = service.load_case(session, principal, case_id)
+    return service.case_item(case, report, now=utcnow())
+
+
+@router.post("/{case_id}/acknowledge", response_model=CaseOut,
+             response_model_exclude_unset=True, responses=ERRORS)
+def acknowledge(case_id: str, principal: AgencyKey, session: DbSession) -> Any:
+    now = utcnow()
+    case, report = service.acknowledge(session=session, principal=principal, report_id=case_id,
+                                       now=now)
+    return service.case_item(case, report, now=now)
+
+
+@router.post("/{case_id}/status", response_model=CaseOut, response_model_exclude_unset=True,
+             responses=ERRORS)
+def set_status(case_id: str, body: StatusIn, principal: AgencyKey, session: DbSession) -> Any:
+    now = utcnow()
+    case, report = service.set_status(session=session, principal=principal, report_id=case_id,
+                                      status=body.status, note=body.note, now=now)
+    return service.case_item(case, report, now=now)
+
+
+@router.post("/{case_id}/decline", response_model=CaseOut, response_model_exclude_unset=True,
+             responses=ERRORS)
+def decline(case_id: str, body: DeclineIn, principal: AgencyKey, session: DbSession,
+            settings: AppSettings) -> Any:
+    now = utcnow()
+    case, report = service.decline(session=session, principal=principal, report_id=case_id,
+                                   reason=body.reason,
+                                   suggested_ward_code=body.suggested_ward_code, now=now,
+                                   settings=settings)
+    return service.case_item(case, report, now=now)

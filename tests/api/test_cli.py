@@ -1,0 +1,48 @@
+"""The console script, as a user runs it: a process per command on a fresh SQLite file."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(args: list[str], db: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+    return subprocess.run([sys.executable, "-m", "app", *args], input=stdin, env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.slow
+def test_keys_create_audit_verify_and_geo(tmp_path: Path) -> None:
+    db = tmp_path / "cli.sqlite3"
+    made = run(["keys", "create", "--role", "agency", "--agency", "UBND-00070", "--name", "x"],
+               db)
+    assert made.returncode == 0, made.stderr
+    line = json.loads(made.stdout)
+    assert line["role"] == "agency" and line["agency"] == "UBND-00070"
+    assert line["key"].startswith("hik_") and line["id"]
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT key_hash FROM api_keys")).scalar_one()
+    assert line["key"] not in stored  # only the hash is kept
+
+    bad = run(["keys", "create", "--role", "agency"], db)
+    assert bad.returncode == 2 and "agency" in bad.stderr
+
+    verified = run(["audit", "verify"], db)
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout) == {"ok": True, "checked": 0, "first_bad": None}
+
+    out = run(["geo", "resolve"], db,
+              stdin='{"address": "Phường Hoàn Kiếm, Hà Nội"}\nnot json\n{"address": "???"}\n')
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(x) for x in out.stdout.splitlines()]
+    assert rows[0]["ward_code"] == "00070"
+    assert "error" in rows[1]
+    assert rows[2]["resolution"] == "unresolved"
