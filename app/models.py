@@ -182,15 +182,6 @@ class Case(Base):
     agency: Mapped[Agency] = relationship(lazy="raise")
 
 
-class AgencyVersion(Base):
-    """Bumped with every change to an agency's cases: a 304 is one read of this row."""
-
-    __tablename__ = "agency_versions"
-
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
-    version: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
 class ChangeCounter(Base):
     """SQLite's stand-in for a sequence (one writer at a time there)."""
 

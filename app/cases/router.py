@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.cases import service
+from app.cases import changes, service
 from app.cases.schemas import CaseOut, CasePage, CaseStatus, DeclineIn, StatusIn
 from app.deps import AppSettings, DbSession
 from app.models import utcnow
@@ -17,7 +17,7 @@ AgencyKey = Annotated[Principal, allow("agency")]
 ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
 
 
-def _etag(version: int, request: Request, principal: Principal) -> str:
+def _etag(version: str, request: Request, principal: Principal) -> str:
     query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
     digest = hashlib.sha256(f"{principal.agency_id}|{version}|{query}".encode()).hexdigest()
     return f'W/"{digest[:32]}"'
@@ -36,7 +36,7 @@ def list_cases(
     """The work queue (urgency, then acknowledgement deadline), or with `feed=changes` every
     case created or changed since `cursor`, in change order, with `withdrawn` tombstones."""
     assert principal.agency_id is not None
-    etag = _etag(service.agency_version(session, principal.agency_id), request, principal)
+    etag = _etag(changes.agency_version(session, principal.agency_id), request, principal)
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers={"ETag": etag})
     query = service.CaseQuery(agency_id=principal.agency_id, statuses=list(status or []),

@@ -14,7 +14,7 @@ from app.config import Settings
 from app.errors import Conflict, InvalidField, NotFound
 from app.geo import units
 from app.geo.types import Location
-from app.models import Agency, AgencyVersion, Case, Report
+from app.models import Agency, Case, Report
 from app.reports.confidential import mask_phones
 from app.reports.service import decide_routing
 from app.security import Principal
@@ -123,11 +123,6 @@ def _place_for_rerouting(report: Report, suggested_ward_code: str | None) -> Loc
     return Location(resolution="exact", province_code=ward.province_code,
                     province_name=province.name if province else None, ward_code=ward.code,
                     ward_name=ward.name)
-
-
-def agency_version(session: Session, agency_id: int) -> int:
-    return session.scalar(select(AgencyVersion.version).where(
-        AgencyVersion.agency_id == agency_id)) or 0
 
 
 @dataclass(frozen=True, slots=True)

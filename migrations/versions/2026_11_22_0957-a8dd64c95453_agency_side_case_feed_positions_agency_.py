@@ -1,4 +1,4 @@
-"""agency side: case feed positions, agency versions, coverage
+"""agency side: case feed positions, coverage
 
 Revision ID: a8dd64c95453
 Revises: bb877bb3f580
@@ -33,12 +33,6 @@ def upgrade() -> None:
     sa.Column('value', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_change_counter'))
     )
-    op.create_table('agency_versions',
-    sa.Column('agency_id', sa.Integer(), nullable=False),
-    sa.Column('version', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_agency_versions_agency_id_agencies')),
-    sa.PrimaryKeyConstraint('agency_id', name=op.f('pk_agency_versions'))
-    )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('urgency_rank', sa.Integer(), nullable=False, server_default=sa.text('2')))
         batch_op.add_column(sa.Column('overdue', sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -69,7 +63,6 @@ def downgrade() -> None:
         batch_op.drop_column('overdue')
         batch_op.drop_column('urgency_rank')
 
-    op.drop_table('agency_versions')
     with op.batch_alter_table('agency_coverage', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agency_coverage_unit_code'))
     op.drop_table('agency_coverage')

@@ -1,0 +1,80 @@
+"""Commits out of order, and concurrent updates of one case, on PostgreSQL for real."""
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.cases import service as cases
+from app.models import utcnow
+from app.security import authenticate
+from tests.conftest import Database, auth, build_app, key_in, live_server
+
+REPORT = {"channel": "call", "description": "Bố đang đánh em", "location": {"ward_code": "00070"}}
+
+
+def _reports(client: TestClient, headers: dict[str, str], n: int) -> list[str]:
+    ids = []
+    for i in range(n):
+        r = client.post("/v1/reports", json=REPORT,
+                        headers={**headers, "Idempotency-Key": f"k{i}"})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    return ids
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fresh_database", ["postgresql"], indirect=True)
+def test_feed_never_skips_a_transaction_that_commits_late(fresh_database: Database) -> None:
+    factory = sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
+    client = TestClient(build_app(factory))
+    callcentre = auth(key_in(fresh_database, "callcentre"))
+    agency_key = key_in(fresh_database, "agency", "UBND-00070")
+    first, second = _reports(client, callcentre, 2)
+    h = auth(agency_key)
+    start = client.get("/v1/cases", params={"feed": "changes"}, headers=h).json()
+    assert {c["id"] for c in start["items"]} == {first, second}
+    cursor = start["next_cursor"]
+
+    a = factory()
+    principal = authenticate(a, f"Bearer {agency_key}")
+    cases.acknowledge(session=a, principal=principal, report_id=first, now=utcnow())
+    a.flush()  # A has written (it holds a transaction id) but has not committed
+    with factory() as b, b.begin():
+        cases.acknowledge(session=b, principal=authenticate(b, f"Bearer {agency_key}"),
+                          report_id=second, now=utcnow())
+    polled = client.get("/v1/cases", params={"feed": "changes", "cursor": cursor},
+                        headers=h).json()
+    # B is held back behind A, so the cursor cannot move past A's change
+    assert polled["items"] == []
+    a.commit()
+    a.close()
+    after = client.get("/v1/cases", params={"feed": "changes",
+                                            "cursor": polled["next_cursor"]}, headers=h).json()
+    assert [(c["id"], c["status"]) for c in after["items"]] == [
+        (first, "acknowledged"), (second, "acknowledged")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fresh_database", ["postgresql"], indirect=True)
+def test_concurrent_updates_of_one_case_one_wins(fresh_database: Database) -> None:
+    factory = sessionmaker(bind=fresh_database.engine, expire_on_commit=False)
+    callcentre = auth(key_in(fresh_database, "callcentre"))
+    agency = auth(key_in(fresh_database, "agency", "UBND-00070"))
+    ids = _reports(TestClient(build_app(factory)), callcentre, 5)
+
+    def ack(base: str, rid: str) -> int:
+        with httpx.Client(base_url=base, timeout=30) as c:
+            return c.post(f"/v1/cases/{rid}/acknowledge", headers=agency).status_code
+
+    with live_server(fresh_database) as base, ThreadPoolExecutor(10) as pool:
+        results: list[Any] = list(pool.map(lambda rid: ack(base, rid), ids * 2))
+    for i in range(5):
+        assert sorted([results[i], results[i + 5]]) == [200, 409]
+    with Session(fresh_database.engine) as s:
+        from app.models import AuditEntry
+        acks = s.query(AuditEntry).filter_by(action="case.acknowledged").count()
+    assert acks == 5
