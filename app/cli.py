@@ -2,6 +2,7 @@
 needs (`geo resolve` starts without FastAPI or SQLAlchemy)."""
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -85,6 +86,25 @@ def _audit_verify(_: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _worker(_: argparse.Namespace) -> int:
+    """The scheduler and webhook delivery as a process of their own."""
+    import signal
+
+    from app.config import get_settings
+    from app.db import get_sessionmaker
+    from app.observability import configure_logging
+    from app.scheduler.runner import Scheduler
+
+    prepare_database()
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    scheduler = Scheduler(get_sessionmaker(), settings)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        scheduler.loop()
+    return 0
+
+
 def _migrate(_: argparse.Namespace) -> int:
     prepare_database()
     return 0
@@ -123,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                                      required=True)
     aud.add_parser("verify", help="check the hash chain").set_defaults(func=_audit_verify)
 
+    sub.add_parser("worker", help="run the scheduler and webhook delivery").set_defaults(
+        func=_worker)
     sub.add_parser("migrate", help="migrate and seed").set_defaults(func=_migrate)
     sub.add_parser("openapi", help="print the OpenAPI document (YAML)").set_defaults(
         func=_openapi)

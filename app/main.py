@@ -4,24 +4,40 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import __version__
 from app.admin.router import router as admin_router
 from app.cases.router import router as cases_router
 from app.config import get_settings
+from app.db import get_sessionmaker
 from app.errors import install_handlers
 from app.geo.router import router as geo_router
 from app.health import router as health_router
 from app.observability import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.reports.router import router as reports_router
+from app.scheduler.runner import Scheduler
+from app.webhooks.router import router as webhooks_router
 
 
-def create_app() -> FastAPI:
+def create_app(*, sessions: sessionmaker[Session] | None = None,
+               run_scheduler: bool | None = None) -> FastAPI:
+    """`sessions` and `run_scheduler` let tests and embedders choose the database and whether
+    the in-process scheduler runs (by default it does when SCHEDULER_IN_PROCESS is true)."""
     settings = get_settings()
+    scheduler_on = settings.scheduler_in_process if run_scheduler is None else run_scheduler
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+        scheduler = Scheduler(sessions or get_sessionmaker(), settings) if scheduler_on \
+            else None
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown()
 
     app = FastAPI(
         title="hotline-intake",
@@ -35,6 +51,7 @@ def create_app() -> FastAPI:
     app.include_router(geo_router)
     app.include_router(cases_router)
     app.include_router(admin_router)
+    app.include_router(webhooks_router)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -137,6 +137,7 @@ class Report(Base):
     indicators: Mapped[dict[str, Any]] = mapped_column(default=dict)
     routing_notes: Mapped[list[Any]] = mapped_column(default=list)
     routing_policy_version: Mapped[str | None] = mapped_column(String(64))
+    escalation_step: Mapped[int] = mapped_column(Integer, default=0)
     ack_due_at: Mapped[datetime | None] = mapped_column()
     action_due_at: Mapped[datetime | None] = mapped_column()
     reporter_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -170,7 +171,6 @@ class Case(Base):
     ack_due_at: Mapped[datetime | None] = mapped_column()
     action_due_at: Mapped[datetime | None] = mapped_column()
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
-    escalation_step: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str | None] = mapped_column(Text)
     # Position in the changes feed: the writing transaction's id (PostgreSQL) and a sequence
     # number. A poll returns only changes of transactions older than every open one.
@@ -180,6 +180,58 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     agency: Mapped[Agency] = relationship(lazy="raise")
+
+
+class Webhook(Base):
+    """An agency's push endpoint (Standard Webhooks). Secrets are sealed at rest."""
+
+    __tablename__ = "webhooks"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    # the secret before the last rotation, still signed with until it expires
+    previous_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    previous_expires_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column()
+    disabled_reason: Mapped[str | None] = mapped_column(String(255))
+
+
+class OutboxEvent(Base):
+    """An event to push, written in the same transaction as the change it announces."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "delivered_at", "dead", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the webhook-id
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    event_type: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column()
+    dead: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+
+
+class Escalation(Base):
+    """One step up the ladder. Unique per report and step: the last line of defence against
+    two schedulers escalating the same case twice."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("report_id", "step"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"))
+    step: Mapped[int] = mapped_column(Integer)
+    from_agency: Mapped[str] = mapped_column(String(64))
+    to_agency: Mapped[str] = mapped_column(String(64))
+    escalated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ChangeCounter(Base):

@@ -19,6 +19,9 @@ REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "
 LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency", ["method", "route"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 REPORTS = Counter("reports_created_total", "Reports created", ["urgency", "resolution"])
+ESCALATIONS = Counter("escalations_total", "Cases escalated for want of acknowledgement")
+OVERDUE = Counter("cases_flagged_overdue_total", "Cases flagged past their action deadline")
+WEBHOOKS = Counter("webhook_deliveries_total", "Webhook delivery attempts", ["outcome"])
 
 
 class JsonFormatter(logging.Formatter):

@@ -131,7 +131,7 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 def build_app(factory: sessionmaker[Session]) -> FastAPI:
     """The real app, its sessions drawn from `factory` (a test's connection or database)."""
-    app = create_app()
+    app = create_app(sessions=factory, run_scheduler=False)
 
     def _session() -> Iterator[Session]:
         s = factory()

@@ -105,7 +105,7 @@ def deactivate_agency(session: Session, *, agency: Agency, reason: str, actor: s
     for case, report in open_cases:
         if case.role != "primary":
             case.status = "withdrawn"
-            changes.touch(session, [case])
+            changes.touch(session, [case], "case.withdrawn")
             withdrawn += 1
             audit.append(session, report_id=report.id, action="case.withdrawn", actor=actor,
                          occurred_at=now, payload={"agency": agency.code, "reason": reason})

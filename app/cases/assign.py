@@ -38,7 +38,8 @@ def _new_case(report: Report, agency_id: int, role: str, *, ack_due_at: datetime
 
 
 def apply_decision(session: Session, *, report: Report, decision: RoutingDecision, now: datetime,
-                   settings: Settings, keep_previous_primary: bool) -> Reassignment:
+                   settings: Settings, keep_previous_primary: bool,
+                   primary_event: str = "case.assigned") -> Reassignment:
     """Make the report's cases match `decision`. Cases of agencies left out are withdrawn
     (a previous primary is kept notified on escalation); declined cases stay declined unless
     the decision names their agency again. The new primary's deadline restarts now."""
@@ -55,7 +56,7 @@ def apply_decision(session: Session, *, report: Report, decision: RoutingDecisio
     wanted[ids[decision.primary.code]] = "primary"
     if keep_previous_primary and previous is not None and previous != decision.primary.code:
         wanted.setdefault(next(i for i, c in codes.items() if c == previous), "notified")
-    changed: list[Case] = []
+    events: dict[str, list[Case]] = {}
     withdrawn: list[str] = []
     for agency_id, case in cases.items():
         role = wanted.pop(agency_id, None)
@@ -63,23 +64,27 @@ def apply_decision(session: Session, *, report: Report, decision: RoutingDecisio
             if case.status in LIVE:
                 case.status = "withdrawn"
                 withdrawn.append(codes[agency_id])
-                changed.append(case)
+                events.setdefault("case.withdrawn", []).append(case)
             continue
         before = (case.role, case.status)
         if case.status in ("withdrawn", "declined"):  # chosen again: a fresh start
             case.status, case.acknowledged_at = "new", None
-        if role == "primary" and case.role != "primary":
+        became_primary = role == "primary" and case.role != "primary"
+        if became_primary:
             case.ack_due_at = ack_due
         case.role = role
         if (case.role, case.status) != before:
-            changed.append(case)
+            kind = primary_event if became_primary else "case.updated"
+            events.setdefault(kind, []).append(case)
     for agency_id, role in wanted.items():
         case = _new_case(report, agency_id, role,
                          ack_due_at=ack_due if role == "primary" else report.ack_due_at)
         session.add(case)
-        changed.append(case)
+        kind = primary_event if role == "primary" else "case.assigned"
+        events.setdefault(kind, []).append(case)
     session.flush()
-    changes.touch(session, changed)
+    for kind, group in events.items():
+        changes.touch(session, group, kind)
     report.status = decision.status
     report.routing_notes = list(decision.reasons)
     report.routing_policy_version = decision.policy_version

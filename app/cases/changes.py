@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvalidField
 from app.models import Case, ChangeCounter
+from app.webhooks import service as webhooks
 
 
 def _is_pg(session: Session) -> bool:
@@ -62,13 +63,15 @@ def agency_version(session: Session, agency_id: int) -> str:
     return f"{row[0]}.{row[1]}" if row else "0.0"
 
 
-def touch(session: Session, cases: list[Case]) -> None:
-    """Record a change of these cases: a fresh feed position for each."""
+def touch(session: Session, cases: list[Case], event: str) -> None:
+    """Record a change of these cases: a fresh feed position for each, and `event` queued
+    for the agencies that take pushes, in this same transaction."""
     if not cases:
         return
     txid, seqs = next_positions(session, len(cases))
     for case, seq in zip(cases, seqs, strict=True):
         case.change_txid, case.change_seq = txid, seq
+    webhooks.emit(session, cases, event)
     session.flush()
 
 

@@ -58,7 +58,7 @@ def _move(session: Session, *, case: Case, report: Report, to: str, principal: P
     case.status, case.note, case.updated_at = to, note, now
     if to == "acknowledged":
         case.acknowledged_at = now
-    changes.touch(session, [case])
+    changes.touch(session, [case], "case.updated")
     if case.role == "primary" and to == "closed":
         report.status, report.updated_at = "closed", now
     audit.append(session, report_id=report.id, action=f"case.{to}", actor=principal.actor,
@@ -93,7 +93,7 @@ def decline(*, session: Session, principal: Principal, report_id: str, reason: s
         raise Conflict(f"A case in status {case.status} cannot be declined.",
                        extra={"current_status": case.status})
     case.status, case.note, case.updated_at = "declined", reason, now
-    changes.touch(session, [case])
+    changes.touch(session, [case], "case.updated")
     extra = {"agency": principal.agency_code, "reason": reason,
              "suggested_ward_code": suggested_ward_code}
     if case.role != "primary":

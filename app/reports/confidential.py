@@ -36,21 +36,25 @@ class Keyring:
             raise ValueError("REPORTER_KEYS is empty")
         return cls(active_kid=next(iter(keys)), keys=keys)
 
-    def seal(self, contact: dict[str, str | None], *, report_id: str) -> bytes:
+    def seal_bytes(self, plaintext: bytes, *, aad: str) -> bytes:
         nonce = os.urandom(12)
         kid = self.active_kid.encode()
-        plaintext = json.dumps(contact, ensure_ascii=False).encode()
-        ct = AESGCM(self.keys[self.active_kid]).encrypt(nonce, plaintext, report_id.encode())
+        ct = AESGCM(self.keys[self.active_kid]).encrypt(nonce, plaintext, aad.encode())
         return _VERSION + bytes([len(kid)]) + kid + nonce + ct
 
-    def open(self, blob: bytes, *, report_id: str) -> dict[str, str | None]:
+    def open_bytes(self, blob: bytes, *, aad: str) -> bytes:
         if blob[:1] != _VERSION:
             raise ValueError("unknown sealed format")
         n = blob[1]
         kid = blob[2:2 + n].decode()
         nonce, ct = blob[2 + n:14 + n], blob[14 + n:]
-        data = AESGCM(self.keys[kid]).decrypt(nonce, ct, report_id.encode())
-        result: dict[str, str | None] = json.loads(data)
+        return AESGCM(self.keys[kid]).decrypt(nonce, ct, aad.encode())
+
+    def seal(self, contact: dict[str, str | None], *, report_id: str) -> bytes:
+        return self.seal_bytes(json.dumps(contact, ensure_ascii=False).encode(), aad=report_id)
+
+    def open(self, blob: bytes, *, report_id: str) -> dict[str, str | None]:
+        result: dict[str, str | None] = json.loads(self.open_bytes(blob, aad=report_id))
         return result
 
     def kid_of(self, blob: bytes) -> str:

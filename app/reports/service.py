@@ -133,7 +133,7 @@ def open_cases(session: Session, *, report: Report, decision: RoutingDecision,
                                *((a, "notified") for a in decision.notified)]]
     session.add_all(cases)
     session.flush()
-    changes.touch(session, cases)
+    changes.touch(session, cases, "case.assigned")
 
 
 def routing_audit_payload(report: Report, result: TriageResult, location: Location,

@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from sqlalchemy import Exists, exists, insert, or_, select
+from sqlalchemy import ColumnElement, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.geo import units
-from app.models import Agency, AgencyCoverage, ApiKey
+from app.models import Agency, AgencyCoverage, ApiKey, Webhook
 from app.routing.policy import KIND_LEVEL, AgencyKey, AgencyRef
 
 NATIONAL_DESK_CODE = "NAT-111"
@@ -51,9 +51,12 @@ def is_empty(session: Session) -> bool:
     return session.execute(select(Agency.id).limit(1)).first() is None
 
 
-def reachable_clause() -> Exists:
-    """An agency can learn of a case: it has an active key (or, see webhooks, an endpoint)."""
-    return exists().where(ApiKey.agency_id == Agency.id, ApiKey.revoked_at.is_(None))
+def reachable_clause() -> ColumnElement[bool]:
+    """An agency can learn of a case: it has an active key or a live webhook."""
+    return or_(
+        exists().where(ApiKey.agency_id == Agency.id, ApiKey.revoked_at.is_(None)),
+        exists().where(Webhook.agency_id == Agency.id, Webhook.disabled_at.is_(None)),
+    )
 
 
 def _serves(level: str, unit: str) -> Any:

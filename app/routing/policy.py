@@ -175,3 +175,30 @@ def route(inp: RoutingInput, directory: Mapping[AgencyKey, AgencyRef],
         "needs_manual_routing" if primary.kind == policy.primary_none else "routed")
     return RoutingDecision(status=status, primary=primary, notified=tuple(notified.values()),
                            reasons=tuple(reasons), policy_version=policy.version)
+
+
+def escalate(*, from_agency: AgencyRef, current_notified: tuple[AgencyRef, ...],
+             inp: RoutingInput, directory: Mapping[AgencyKey, AgencyRef],
+             policy: Policy | None = None) -> RoutingDecision | None:
+    """The next level up becomes primary; the previous primary stays notified (the caller
+    keeps it); an unreachable new primary brings in the level above it at once. None when
+    there is no level above."""
+    policy = policy or load_policy()
+    kind = policy.next_level(from_agency.kind)
+    target = None
+    while kind is not None and target is None:
+        target = _pick(directory, kind, unit_for(kind, inp), inp.excluded)
+        kind = policy.next_level(kind)
+    if target is None:
+        return None
+    notified = {a.code: a for a in current_notified if a.code != target.code}
+    reasons = [f"escalated: {from_agency.code} did not acknowledge in time; "
+               f"primary: {target.code}"]
+    for agency, why in _escalate_unreachable(target, directory, inp, policy):
+        if agency.code not in notified:
+            notified[agency.code] = agency
+            reasons.append(f"notified: {agency.code} ({why})")
+    return RoutingDecision(
+        status="needs_manual_routing" if target.kind == policy.primary_none else "routed",
+        primary=target, notified=tuple(notified.values()), reasons=tuple(reasons),
+        policy_version=policy.version)

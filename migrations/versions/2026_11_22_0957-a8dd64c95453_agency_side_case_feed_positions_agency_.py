@@ -36,7 +36,6 @@ def upgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('urgency_rank', sa.Integer(), nullable=False, server_default=sa.text('2')))
         batch_op.add_column(sa.Column('overdue', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column('escalation_step', sa.Integer(), nullable=False, server_default=sa.text('0')))
         batch_op.add_column(sa.Column('note', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('change_txid', sa.BigInteger(), nullable=False, server_default=sa.text('0')))
         batch_op.add_column(sa.Column('change_seq', sa.BigInteger(), nullable=False, server_default=sa.text('0')))
@@ -59,7 +58,6 @@ def downgrade() -> None:
         batch_op.drop_column('change_seq')
         batch_op.drop_column('change_txid')
         batch_op.drop_column('note')
-        batch_op.drop_column('escalation_step')
         batch_op.drop_column('overdue')
         batch_op.drop_column('urgency_rank')
 

@@ -52,6 +52,10 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], Any]] = {
     ("get", "/v1/keys"): (only(403, admin=200), None),
     ("post", "/v1/keys"): (only(403, admin=201), {"role": "app", "name": "second app"}),
     ("post", "/v1/keys/{key_id}/revoke"): (only(403, admin=200), None),
+    ("put", "/v1/agencies/{code}/webhook"): (only(403, admin=200, agency_a=200, agency_b=404),
+                                             {"url": "http://127.0.0.1:9/hook"}),
+    ("delete", "/v1/agencies/{code}/webhook"): (only(403, admin=204, agency_a=204,
+                                                     agency_b=404), None),
 }
 
 
@@ -67,6 +71,9 @@ def world(client: TestClient, make_key: KeyMaker) -> dict[str, Any]:
         "channel": "call", "description": "Bố đang đánh em", "location": {"ward_code": "00070"}})
     assert report.status_code == 201
     spare = client.post("/v1/keys", json={"role": "app"}, headers=headers["admin"]).json()
+    hook = client.put("/v1/agencies/UBND-00070/webhook", json={"url": "http://127.0.0.1:9/h"},
+                      headers=headers["agency_a"])
+    assert hook.status_code == 200, hook.text
     return {"headers": headers, "params": {
         "report_id": report.json()["id"], "case_id": report.json()["id"],
         "code": "UBND-00070", "key_id": spare["id"]}}
