@@ -60,6 +60,51 @@ def _keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys_list(_: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from app.admin.service import key_view
+    from app.db import get_sessionmaker
+    from app.models import Agency, ApiKey
+
+    prepare_database()
+    with get_sessionmaker()() as session:
+        rows = session.execute(select(ApiKey, Agency.code).outerjoin(
+            Agency, Agency.id == ApiKey.agency_id).order_by(ApiKey.created_at)).all()
+        for key, code in rows:
+            print(json.dumps(key_view(key, code), default=str))
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    from app import audit
+    from app.db import get_sessionmaker
+    from app.security import revoke_key
+
+    prepare_database()
+    with get_sessionmaker()() as session, session.begin():
+        if not revoke_key(session=session, key_id=args.id):
+            print(f"error: no active key {args.id!r}", file=sys.stderr)
+            return 2
+        audit.append(session, report_id=None, action="key.revoked", actor="cli",
+                     payload={"key_id": args.id})
+    print(json.dumps({"id": args.id, "revoked": True}))
+    return 0
+
+
+def _directory_import(args: argparse.Namespace) -> int:
+    from app.admin.directory_csv import import_csv
+    from app.db import get_sessionmaker
+
+    prepare_database()
+    with open(args.file, encoding="utf-8-sig", newline="") as f, \
+            get_sessionmaker()() as session:
+        result = import_csv(session, f, actor="cli")  # rolls back itself on any bad row
+        session.commit()
+    print(json.dumps(result, ensure_ascii=False))
+    return 0 if not result["errors"] else 1
+
+
 def _geo_resolve(args: argparse.Namespace) -> int:
     from app.geo.cli import run
 
@@ -132,6 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--agency", help="agency code (role agency)")
     create.add_argument("--name")
     create.set_defaults(func=_keys_create)
+    keys.add_parser("list", help="list keys (never the keys themselves)").set_defaults(
+        func=_keys_list)
+    revoke = keys.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("id")
+    revoke.set_defaults(func=_keys_revoke)
+
+    directory = sub.add_parser("directory", help="agency directory").add_subparsers(
+        dest="directory_cmd", required=True)
+    imp = directory.add_parser("import", help="create or update agencies from a CSV file")
+    imp.add_argument("file", help="CSV: code,name,kind,level,unit_code[,coverage][,active]")
+    imp.set_defaults(func=_directory_import)
 
     geo = sub.add_parser("geo", help="address resolution").add_subparsers(dest="geo_cmd",
                                                                           required=True)

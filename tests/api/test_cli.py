@@ -46,3 +46,27 @@ def test_keys_create_audit_verify_and_geo(tmp_path: Path) -> None:
     assert rows[0]["ward_code"] == "00070"
     assert "error" in rows[1]
     assert rows[2]["resolution"] == "unresolved"
+
+
+@pytest.mark.slow
+def test_directory_import_keys_list_and_revoke(tmp_path: Path) -> None:
+    db = tmp_path / "cli.sqlite3"
+    csv_file = tmp_path / "dir.csv"
+    csv_file.write_text("code,name,kind,level,unit_code\nNGO-1,Ngo,ngo,province,79\n")
+    done = run(["directory", "import", str(csv_file)], db)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"created": 1, "updated": 0, "errors": []}
+    csv_file.write_text("code,name,kind,level,unit_code\nNGO-2,Ngo,ngo,province,00\n")
+    assert run(["directory", "import", str(csv_file)], db).returncode == 1
+    key = json.loads(run(["keys", "create", "--role", "admin"], db).stdout)
+    listed = [json.loads(x) for x in run(["keys", "list"], db).stdout.splitlines()]
+    assert [k["id"] for k in listed] == [key["id"]] and "key" not in listed[0]
+    assert run(["keys", "revoke", key["id"]], db).returncode == 0
+    assert run(["keys", "revoke", key["id"]], db).returncode == 2
+    # tampering through the database is caught by `audit verify`
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_entries SET actor = 'someone else'"))
+    bad = run(["audit", "verify"], db)
+    assert bad.returncode == 1
+    assert json.loads(bad.stdout)["first_bad"]["seq"] == 1
