@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, gt=0)
     log_level: str = "INFO"
+    # role=requests per second:burst, per API key
+    rate_limits: str = "callcentre=50:200,app=20:100,agency=10:60,admin=20:100"
 
     @field_validator("ack_deadlines")
     @classmethod
@@ -77,6 +79,14 @@ class Settings(BaseSettings):
     @classmethod
     def _check_action(cls, v: str) -> str:
         parse_level_map(v, allow_working_days=True)
+        return v
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _check_rates(cls, v: str) -> str:
+        from app.ratelimit import parse_limits
+
+        parse_limits(v)
         return v
 
     @field_validator("database_url")

@@ -68,6 +68,10 @@ class PayloadTooLarge(DomainError):
     status, type_, title = 413, "payload-too-large", "Request body too large"
 
 
+class TooManyRequests(DomainError):
+    status, type_, title = 429, "rate-limited", "Too many requests"
+
+
 class ServiceUnavailable(DomainError):
     status, type_, title = 503, "service-unavailable", "Service temporarily unavailable"
 

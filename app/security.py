@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.config import Settings, get_settings
 from app.db import get_session
-from app.errors import Forbidden, Unauthorized
+from app.errors import Forbidden, TooManyRequests, Unauthorized
+from app.ratelimit import BUCKETS, parse_limits, retry_after
 from app.models import Agency, ApiKey, utcnow
 
 Role = Literal["callcentre", "app", "agency", "admin"]
@@ -74,10 +77,21 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
                      agency_code=row.code)
 
 
+bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer hik_...`")
+
+
 def current_principal(request: Request,
-                      session: Annotated[Session, Depends(get_session, scope="function")]
+                      session: Annotated[Session, Depends(get_session, scope="function")],
+                      settings: Annotated[Settings, Depends(get_settings)],
+                      _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
                       ) -> Principal:
     principal = authenticate(session, request.headers.get("authorization"))
+    limit = parse_limits(settings.rate_limits).get(principal.role)
+    if limit is not None:
+        wait = BUCKETS.take(principal.key_id, limit)
+        if wait:
+            raise TooManyRequests("Too many requests for this key; slow down.",
+                                  headers={"Retry-After": retry_after(wait)})
     # End the read transaction: on SQLite it holds the database lock (BEGIN IMMEDIATE), which
     # the idempotency claim, committed on a connection of its own, must be able to take.
     session.commit()

@@ -17,6 +17,7 @@ from app.cases.assign import LIVE, apply_decision, manual_decision, record
 from app.deps import AppSettings, DbSession, SideSessions
 from app.errors import Conflict, Forbidden, InvalidField
 from app.models import Agency, AuditSeal, Case, Report, utcnow
+from app.observability import REPORTS
 from app.reports import service
 from app.reports.schemas import AuditEntryOut, ReportIn, ReportOut, TriageOut
 from app.routing.directory import agency_ref
@@ -85,6 +86,7 @@ def create_report(
         idempotency.release(side, claimed)
         raise
     background.add_task(seal_audit, side, settings.audit_checkpoint_path)
+    REPORTS.labels(report.urgency_level, body["location"]["resolution"]).inc()
     return JSONResponse(body, status_code=201)
 
 
