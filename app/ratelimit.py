@@ -24,7 +24,7 @@ def parse_limits(raw: str) -> dict[str, Limit]:
         if not part.strip():
             continue
         role, sep, spec = part.partition("=")
-        rate, sep2, burst = spec.partition(":")
+        rate, _, burst = spec.partition(":")
         try:
             limit = Limit(float(rate), float(burst or rate))
         except ValueError:

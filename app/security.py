@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.config import Settings, get_settings
 from app.db import get_session
 from app.errors import Forbidden, TooManyRequests, Unauthorized
-from app.ratelimit import BUCKETS, parse_limits, retry_after
 from app.models import Agency, ApiKey, utcnow
+from app.ratelimit import BUCKETS, parse_limits, retry_after
 
 Role = Literal["callcentre", "app", "agency", "admin"]
 ROLES: tuple[str, ...] = ("callcentre", "app", "agency", "admin")
