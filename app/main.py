@@ -12,12 +12,21 @@ from app.cases.router import router as cases_router
 from app.config import get_settings
 from app.db import get_sessionmaker
 from app.errors import install_handlers
+from app.geo import resolve
 from app.geo.router import router as geo_router
 from app.health import router as health_router
 from app.observability import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.reports.router import router as reports_router
 from app.scheduler.runner import Scheduler
+from app.triage import triage
+from app.triage.types import TriageInput
 from app.webhooks.router import router as webhooks_router
+
+
+def warm_up() -> None:
+    """Load the unit index and the triage rules before the first request, not during it."""
+    resolve(address="Hà Nội")
+    triage(TriageInput(description="warm up"))
 
 
 def create_app(*, sessions: sessionmaker[Session] | None = None,
@@ -29,6 +38,7 @@ def create_app(*, sessions: sessionmaker[Session] | None = None,
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        warm_up()
         scheduler = Scheduler(sessions or get_sessionmaker(), settings) if scheduler_on \
             else None
         if scheduler is not None:
