@@ -1,5 +1,6 @@
 """Faults: a server killed mid-stream, the database cut away mid-load, 50 retries at once."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -165,24 +166,18 @@ class TcpProxy:
             pass
         finally:
             for s in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     s.close()
-                except OSError:
-                    pass
 
     def cut(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() in its thread
-        except OSError:
-            pass
         self.listener.close()
         with self.lock:
             for c in self.conns:
-                try:
+                with contextlib.suppress(OSError):
                     c.shutdown(socket.SHUT_RDWR)
                     c.close()
-                except OSError:
-                    pass
             self.conns.clear()
 
     def restore(self) -> None:
