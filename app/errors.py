@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -74,6 +75,40 @@ class TooManyRequests(DomainError):
 
 class ServiceUnavailable(DomainError):
     status, type_, title = 503, "service-unavailable", "Service temporarily unavailable"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error of this API is answered."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+PROBLEM_STATUSES = {400: "Bad request", 401: "Missing or invalid API key",
+                    403: "Not allowed for this key's role", 404: "Not found",
+                    409: "Conflict", 413: "Request body too large", 422: "Invalid request",
+                    429: "Too many requests", 500: "Internal error",
+                    503: "Service temporarily unavailable"}
+
+
+def problem_responses() -> dict[int | str, dict[str, Any]]:
+    """Documented on every route: each error comes as application/problem+json."""
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    schema["properties"]["errors"] = {"anyOf": [
+        {"type": "array", "items": {"type": "object", "properties": {
+            "field": {"type": "string"}, "message": {"type": "string"}}}},
+        {"type": "null"}]}
+    return {code: {"description": title, "content": {PROBLEM: {"schema": schema}}}
+            for code, title in PROBLEM_STATUSES.items()}
 
 
 def problem(status: int, type_: str, title: str, detail: str, *,

@@ -17,7 +17,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {}})
+@router.get("/readyz")
 def readyz(sessions: SideSessions) -> dict[str, Any]:
     try:
         with sessions() as session:

@@ -11,7 +11,7 @@ from app.admin.router import router as admin_router
 from app.cases.router import router as cases_router
 from app.config import get_settings
 from app.db import get_sessionmaker
-from app.errors import install_handlers
+from app.errors import install_handlers, problem_responses
 from app.geo import resolve
 from app.geo.router import router as geo_router
 from app.health import router as health_router
@@ -54,6 +54,7 @@ def create_app(*, sessions: sessionmaker[Session] | None = None,
         version=__version__,
         description="Intake, triage and routing for Vietnam's 111 child-protection hotline.",
         lifespan=lifespan,
+        responses=problem_responses(),
     )
     install_handlers(app)
     app.include_router(health_router)

@@ -26,10 +26,9 @@ from app.security import Principal, allow, create_key, revoke_key
 
 router = APIRouter(prefix="/v1", tags=["admin"])
 Admin = Annotated[Principal, allow("admin")]
-ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
 
 
-@router.get("/agencies", response_model=AgencyList, responses=ERRORS)
+@router.get("/agencies", response_model=AgencyList)
 def list_agencies(
     _: Admin, session: DbSession,
     kind: Annotated[str | None, Query(max_length=32)] = None,
@@ -55,7 +54,7 @@ def list_agencies(
             "has_more": more}
 
 
-@router.post("/agencies", status_code=201, response_model=AgencyAdminOut, responses=ERRORS)
+@router.post("/agencies", status_code=201, response_model=AgencyAdminOut)
 def create_agency(body: AgencyIn, principal: Admin, session: DbSession) -> Any:
     agency = service.create_agency(session, code=body.code, name=body.name, kind=body.kind,
                                    level=body.level, unit_code=body.unit_code,
@@ -63,12 +62,12 @@ def create_agency(body: AgencyIn, principal: Admin, session: DbSession) -> Any:
     return service.view(session, agency)
 
 
-@router.get("/agencies/{code}", response_model=AgencyAdminOut, responses=ERRORS)
+@router.get("/agencies/{code}", response_model=AgencyAdminOut)
 def read_agency(code: str, _: Admin, session: DbSession) -> Any:
     return service.view(session, service.agency_by_code(session, code))
 
 
-@router.patch("/agencies/{code}", response_model=AgencyAdminOut, responses=ERRORS)
+@router.patch("/agencies/{code}", response_model=AgencyAdminOut)
 def update_agency(code: str, body: AgencyPatch, principal: Admin, session: DbSession) -> Any:
     agency = service.update_agency(session, agency=service.agency_by_code(session, code),
                                    name=body.name, coverage=body.coverage,
@@ -76,7 +75,7 @@ def update_agency(code: str, body: AgencyPatch, principal: Admin, session: DbSes
     return service.view(session, agency)
 
 
-@router.post("/agencies/{code}/deactivate", response_model=DeactivateOut, responses=ERRORS)
+@router.post("/agencies/{code}/deactivate", response_model=DeactivateOut)
 def deactivate_agency(code: str, body: DeactivateIn, principal: Admin, session: DbSession,
                       settings: AppSettings) -> Any:
     agency = service.agency_by_code(session, code)
@@ -87,14 +86,14 @@ def deactivate_agency(code: str, body: DeactivateIn, principal: Admin, session: 
             "withdrawn_cases": withdrawn}
 
 
-@router.get("/keys", response_model=list[KeyOut], responses=ERRORS)
+@router.get("/keys", response_model=list[KeyOut])
 def list_keys(_: Admin, session: DbSession) -> Any:
     rows = session.execute(select(ApiKey, Agency.code).outerjoin(
         Agency, Agency.id == ApiKey.agency_id).order_by(ApiKey.created_at)).all()
     return [service.key_view(k, code) for k, code in rows]
 
 
-@router.post("/keys", status_code=201, response_model=KeyCreatedOut, responses=ERRORS)
+@router.post("/keys", status_code=201, response_model=KeyCreatedOut)
 def create_api_key(body: KeyIn, principal: Admin, session: DbSession) -> Any:
     agency = service.agency_by_code(session, body.agency_code) if body.agency_code else None
     if (body.role == "agency") != (agency is not None):
@@ -106,7 +105,7 @@ def create_api_key(body: KeyIn, principal: Admin, session: DbSession) -> Any:
     return {**service.key_view(key, agency.code if agency else None), "key": raw}
 
 
-@router.post("/keys/{key_id}/revoke", response_model=KeyOut, responses=ERRORS)
+@router.post("/keys/{key_id}/revoke", response_model=KeyOut)
 def revoke_api_key(key_id: str, principal: Admin, session: DbSession) -> Any:
     key = session.get(ApiKey, key_id)
     if key is None:

@@ -14,7 +14,6 @@ from app.vocab import Level
 
 router = APIRouter(prefix="/v1/cases", tags=["agency"])
 AgencyKey = Annotated[Principal, allow("agency")]
-ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
 
 
 def _etag(version: str, request: Request, principal: Principal) -> str:
@@ -24,7 +23,7 @@ def _etag(version: str, request: Request, principal: Principal) -> str:
 
 
 @router.get("", response_model=CasePage, response_model_exclude_unset=True,
-            responses={304: {}, **ERRORS})
+            responses={304: {"description": "Not modified since the ETag sent"}})
 def list_cases(
     request: Request, response: Response, principal: AgencyKey, session: DbSession,
     status: Annotated[list[CaseStatus] | None, Query()] = None,
@@ -55,15 +54,14 @@ def list_cases(
             "next_cursor": nxt, "has_more": has_more}
 
 
-@router.get("/{case_id}", response_model=CaseOut, response_model_exclude_unset=True,
-            responses=ERRORS)
+@router.get("/{case_id}", response_model=CaseOut, response_model_exclude_unset=True)
 def read_case(case_id: str, principal: AgencyKey, session: DbSession) -> Any:
     case, report = service.load_case(session, principal, case_id)
     return service.case_item(case, report, now=utcnow())
 
 
 @router.post("/{case_id}/acknowledge", response_model=CaseOut,
-             response_model_exclude_unset=True, responses=ERRORS)
+             response_model_exclude_unset=True)
 def acknowledge(case_id: str, principal: AgencyKey, session: DbSession) -> Any:
     now = utcnow()
     case, report = service.acknowledge(session=session, principal=principal, report_id=case_id,
@@ -71,8 +69,7 @@ def acknowledge(case_id: str, principal: AgencyKey, session: DbSession) -> Any:
     return service.case_item(case, report, now=now)
 
 
-@router.post("/{case_id}/status", response_model=CaseOut, response_model_exclude_unset=True,
-             responses=ERRORS)
+@router.post("/{case_id}/status", response_model=CaseOut, response_model_exclude_unset=True)
 def set_status(case_id: str, body: StatusIn, principal: AgencyKey, session: DbSession) -> Any:
     now = utcnow()
     case, report = service.set_status(session=session, principal=principal, report_id=case_id,
@@ -80,8 +77,7 @@ def set_status(case_id: str, body: StatusIn, principal: AgencyKey, session: DbSe
     return service.case_item(case, report, now=now)
 
 
-@router.post("/{case_id}/decline", response_model=CaseOut, response_model_exclude_unset=True,
-             responses=ERRORS)
+@router.post("/{case_id}/decline", response_model=CaseOut, response_model_exclude_unset=True)
 def decline(case_id: str, body: DeclineIn, principal: AgencyKey, session: DbSession,
             settings: AppSettings) -> Any:
     now = utcnow()

@@ -12,7 +12,7 @@ from app.security import Principal, allow
 router = APIRouter(prefix="/v1/geo", tags=["geo"])
 
 
-@router.get("/resolve", response_model=LocationOut, responses={401: {}, 403: {}, 422: {}})
+@router.get("/resolve", response_model=LocationOut)
 def geo_resolve(
     _: Annotated[Principal, allow("callcentre", "app", "agency", "admin")],
     address: Annotated[str | None, Query(max_length=10_000)] = None,

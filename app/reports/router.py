@@ -51,8 +51,7 @@ def _existing_external_ref(session: Session, principal: Principal, ref: str | No
                        extra={"report_reference": first})
 
 
-@router.post("/reports", status_code=201, response_model=ReportOut,
-             responses={400: {}, 401: {}, 403: {}, 409: {}, 413: {}, 422: {}})
+@router.post("/reports", status_code=201, response_model=ReportOut)
 def create_report(
     report_in: ReportIn,
     principal: Annotated[Principal, allow("callcentre", "app")],
@@ -90,14 +89,13 @@ def create_report(
     return JSONResponse(body, status_code=201)
 
 
-@router.get("/reports/{report_id}", response_model=ReportOut,
-            responses={401: {}, 403: {}, 404: {}})
+@router.get("/reports/{report_id}", response_model=ReportOut)
 def read_report(report_id: str, _: Annotated[Principal, allow("callcentre", "admin")],
                 session: DbSession) -> Any:
     return service.report_view(session, service.get_report(session, report_id))
 
 
-@router.post("/triage", response_model=TriageOut, responses={401: {}, 403: {}, 422: {}})
+@router.post("/triage", response_model=TriageOut)
 def triage_only(report_in: ReportIn,
                 principal: Annotated[Principal, allow("callcentre", "app")],
                 settings: AppSettings) -> Any:
@@ -113,13 +111,12 @@ def triage_only(report_in: ReportIn,
             "rule_ids": list(result.rule_ids)}
 
 
-@router.get("/triage/ruleset", responses={401: {}, 403: {}})
+@router.get("/triage/ruleset")
 def triage_ruleset(_: Annotated[Principal, allow("admin")]) -> dict[str, Any]:
     return ruleset()
 
 
-@router.get("/reports/{report_id}/audit", response_model=list[AuditEntryOut],
-            responses={401: {}, 403: {}, 404: {}})
+@router.get("/reports/{report_id}/audit", response_model=list[AuditEntryOut])
 def report_audit(report_id: str, _: Annotated[Principal, allow("admin")],
                  session: DbSession) -> Any:
     report = service.get_report(session, report_id)
@@ -133,8 +130,7 @@ def report_audit(report_id: str, _: Annotated[Principal, allow("admin")],
             for e in entries]
 
 
-@router.post("/reports/{report_id}/assign", response_model=ReportOut,
-             responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}})
+@router.post("/reports/{report_id}/assign", response_model=ReportOut)
 def assign_report(report_id: str, body: AssignIn, principal: Annotated[Principal, allow("admin")],
                   session: DbSession, settings: AppSettings) -> Any:
     """Manual routing by the national desk: the named agency becomes primary."""

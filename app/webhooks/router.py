@@ -14,7 +14,6 @@ from app.security import Principal, allow
 from app.webhooks import service
 
 router = APIRouter(prefix="/v1/agencies", tags=["webhooks"])
-ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 422: {}}
 
 
 class WebhookIn(BaseModel):
@@ -36,7 +35,7 @@ def _own_agency(code: str, principal: Principal, session: DbSession) -> Agency:
     return agency_by_code(session, code)
 
 
-@router.put("/{code}/webhook", response_model=WebhookOut, responses=ERRORS)
+@router.put("/{code}/webhook", response_model=WebhookOut)
 def put_webhook(code: str, body: WebhookIn,
                 principal: Annotated[Principal, allow("admin", "agency")],
                 session: DbSession, settings: AppSettings) -> Any:
@@ -49,7 +48,7 @@ def put_webhook(code: str, body: WebhookIn,
             "events": list(service.EVENT_TYPES)}
 
 
-@router.delete("/{code}/webhook", status_code=204, responses=ERRORS)
+@router.delete("/{code}/webhook", status_code=204)
 def delete_webhook(code: str, principal: Annotated[Principal, allow("admin", "agency")],
                    session: DbSession) -> Response:
     agency = _own_agency(code, principal, session)
