@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy.orm import Session, sessionmaker
+from schemathesis import checks
+from sqlalchemy.orm import sessionmaker
 
 from app import ratelimit
 from app.main import create_app
