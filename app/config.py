@@ -61,7 +61,6 @@ class Settings(BaseSettings):
     reporter_hash_key: str = _DEV_HASH_KEY
     max_body_bytes: int = Field(default=262_144, gt=1024)
     idempotency_ttl_hours: int = Field(default=48, ge=24)
-    idempotency_lease_seconds: int = Field(default=60, gt=0)
     audit_checkpoint_path: str | None = None
     db_pool_size: int = Field(default=10, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, gt=0)

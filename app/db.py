@@ -67,9 +67,9 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False, autoflush=True)
 
 
-def get_session() -> Iterator[Session]:
-    """Request dependency: commit on success, roll back on any error. Services only flush()."""
-    session = get_sessionmaker()()
+def transaction_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Commit on success, roll back on any error. Services only flush()."""
+    session = factory()
     try:
         yield session
         session.commit()
@@ -78,3 +78,8 @@ def get_session() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def get_session() -> Iterator[Session]:
+    """Request dependency: the request's one transaction."""
+    yield from transaction_scope(get_sessionmaker())

@@ -1,27 +1,31 @@
 """Idempotency-Key for POST /v1/reports (IETF httpapi draft semantics).
 
-A key is claimed in its own short transaction before the work starts, so a concurrent retry
-sees it at once (409 while in flight). The finished response is stored in the SAME transaction
-as the report, so a stored response always has its report and vice versa. A failed request
-releases its claim; a claim whose holder died expires after its lease and can be taken over.
+The key is claimed by the first statement of the request's own transaction and its response
+stored by the last, so the claim, the report and the stored answer commit together or not at
+all: a failed or killed request leaves nothing behind and a retry starts afresh. While the
+first request is in flight its uncommitted claim holds the row lock; a concurrent retry waits
+at most LOCK_WAIT for it (PostgreSQL) and then answers 409. On SQLite one writer at a time
+makes the retry wait for the first to finish, and then replay it.
 """
 
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import delete, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from app.audit.chain import canonical_json
 from app.errors import BadRequest, Conflict, IdempotencyMismatch
 from app.models import IdempotencyRecord, utcnow
 
 MAX_KEY_LENGTH = 255
+LOCK_WAIT = "200ms"
 
 
 def fingerprint(body: Any) -> str:
@@ -45,69 +49,58 @@ def check_key(raw: str | None) -> str:
     return raw.strip()
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    api_key_id: str
-    key: str
-    token: str  # proves at completion that the claim was not taken over meanwhile
+def _in_flight() -> Conflict:
+    return Conflict("A request with this Idempotency-Key is in progress.",
+                    headers={"Retry-After": "1"})
 
 
-def claim(factory: sessionmaker[Session], *, api_key_id: str, key: str, fp: str,
-          lease: timedelta, ttl: timedelta, now: datetime | None = None) -> Claim | Replay:
-    """Claim the key for this request, or return the stored response to replay.
+def claim(session: Session, *, api_key_id: str, key: str, fp: str, ttl: timedelta,
+          now: datetime | None = None) -> Replay | None:
+    """Claim the key in the caller's transaction (None), or return the answer to replay.
 
     Raises Conflict while another request holds the key, IdempotencyMismatch for another body.
     """
     now = now or utcnow()
-    token = secrets.token_hex(16)
-    with factory() as session, session.begin():
-        record = session.get(IdempotencyRecord, (api_key_id, key), with_for_update=True)
-        if record is not None and record.expires_at <= now:
-            session.delete(record)
-            session.flush()
-            record = None
-        if record is None:
-            session.add(IdempotencyRecord(api_key_id=api_key_id, key=key, fingerprint=fp,
-                                          state="in_flight", locked_until=now + lease,
-                                          expires_at=now + ttl, claim_token=token))
-            try:
-                session.flush()
-            except IntegrityError:
-                raise Conflict("A request with this Idempotency-Key is in progress.",
-                               headers={"Retry-After": "1"}) from None
-            return Claim(api_key_id, key, token)
-        if record.fingerprint != fp:
-            raise IdempotencyMismatch("This Idempotency-Key was used with a different body.")
-        if record.state == "done":
-            return Replay(status=record.response_status or 200,
-                          body=json.loads(record.response_body or "{}"))
-        if record.locked_until > now:
-            raise Conflict("A request with this Idempotency-Key is in progress.",
-                           headers={"Retry-After": "1"})
-        # The previous holder died (or overran its lease): take the claim over. Its token no
-        # longer matches, so if it is merely slow its completion rolls back instead of
-        # writing a second report.
-        record.locked_until, record.claim_token = now + lease, token
-        return Claim(api_key_id, key, token)
+    pg = session.get_bind().dialect.name == "postgresql"
+    ins = (pg_insert if pg else sqlite_insert)(IdempotencyRecord).values(
+        api_key_id=api_key_id, key=key, fingerprint=fp, state="in_flight", created_at=now,
+        expires_at=now + ttl).on_conflict_do_nothing().returning(IdempotencyRecord.key)
+    try:
+        if pg:
+            session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+        claimed = session.execute(ins).first() is not None
+        if pg:
+            session.execute(text("SET LOCAL lock_timeout = DEFAULT"))
+    except OperationalError as exc:
+        if "lock timeout" in str(exc.orig) or getattr(exc.orig, "sqlstate", "") == "55P03":
+            raise _in_flight() from None
+        raise
+    if claimed:
+        return None
+    record = session.get(IdempotencyRecord, (api_key_id, key), populate_existing=True)
+    if record is None:  # purged between the two statements: a fresh start
+        return claim(session, api_key_id=api_key_id, key=key, fp=fp, ttl=ttl, now=now)
+    if record.expires_at <= now:
+        session.delete(record)
+        session.flush()
+        return claim(session, api_key_id=api_key_id, key=key, fp=fp, ttl=ttl, now=now)
+    if record.fingerprint != fp:
+        raise IdempotencyMismatch("This Idempotency-Key was used with a different body.")
+    if record.state != "done":
+        raise _in_flight()
+    return Replay(status=record.response_status or 200,
+                  body=json.loads(record.response_body or "{}"))
 
 
-def complete(session: Session, claim: Claim, *, status: int, body: dict[str, Any]) -> None:
-    """Store the response in the caller's transaction (the one that wrote the report)."""
-    record = session.get(IdempotencyRecord, (claim.api_key_id, claim.key), with_for_update=True)
-    if record is None or record.state == "done" or record.claim_token != claim.token:
-        raise Conflict("This Idempotency-Key was taken over by a retry; its answer stands.")
-    record.state = "done"
-    record.response_status = status
+def complete(session: Session, *, api_key_id: str, key: str, status: int,
+             body: dict[str, Any]) -> None:
+    """Store the answer in the same transaction as the claim and the report."""
+    record = session.get(IdempotencyRecord, (api_key_id, key))
+    if record is None:
+        raise RuntimeError("idempotency key was not claimed in this transaction")
+    record.state, record.response_status = "done", status
     record.response_body = json.dumps(body, ensure_ascii=False)
     session.flush()
-
-
-def release(factory: sessionmaker[Session], claim: Claim) -> None:
-    """The request failed and wrote nothing: let a retry start afresh."""
-    with factory() as session, session.begin():
-        session.execute(delete(IdempotencyRecord).where(
-            IdempotencyRecord.api_key_id == claim.api_key_id, IdempotencyRecord.key == claim.key,
-            IdempotencyRecord.claim_token == claim.token, IdempotencyRecord.state == "in_flight"))
 
 
 def purge_expired(session: Session, *, now: datetime | None = None) -> int:

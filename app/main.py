@@ -1,6 +1,6 @@
 """create_app(): routers, error handlers, middleware, lifespan."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -10,7 +10,8 @@ from app import __version__
 from app.admin.router import router as admin_router
 from app.cases.router import router as cases_router
 from app.config import get_settings
-from app.db import get_sessionmaker
+from app.db import get_session, get_sessionmaker, transaction_scope
+from app.deps import side_sessions
 from app.errors import install_handlers, problem_responses
 from app.geo import resolve
 from app.geo.router import router as geo_router
@@ -31,8 +32,9 @@ def warm_up() -> None:
 
 def create_app(*, sessions: sessionmaker[Session] | None = None,
                run_scheduler: bool | None = None) -> FastAPI:
-    """`sessions` and `run_scheduler` let tests and embedders choose the database and whether
-    the in-process scheduler runs (by default it does when SCHEDULER_IN_PROCESS is true)."""
+    """`sessions` (a session factory) and `run_scheduler` let tests, benchmarks and embedders
+    choose the database and whether the in-process scheduler runs (by default it does when
+    SCHEDULER_IN_PROCESS is true)."""
     settings = get_settings()
     scheduler_on = settings.scheduler_in_process if run_scheduler is None else run_scheduler
 
@@ -63,6 +65,14 @@ def create_app(*, sessions: sessionmaker[Session] | None = None,
     app.include_router(cases_router)
     app.include_router(admin_router)
     app.include_router(webhooks_router)
+    if sessions is not None:
+        factory = sessions
+
+        def own_session() -> Iterator[Session]:
+            yield from transaction_scope(factory)
+
+        app.dependency_overrides[get_session] = own_session
+        app.dependency_overrides[side_sessions] = lambda: factory
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app

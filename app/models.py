@@ -75,7 +75,7 @@ class Agency(Base):
     name: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(32))
     level: Mapped[str] = mapped_column(String(16))
-    unit_code: Mapped[str | None] = mapped_column(String(8))
+    unit_code: Mapped[str | None] = mapped_column(String(8), index=True)
     province_code: Mapped[str | None] = mapped_column(String(2))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -260,6 +260,14 @@ class AuditEntry(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditPending(Base):
+    """Entries not yet sealed: the sealer's work list, so it never scans the whole trail."""
+
+    __tablename__ = "audit_pending"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("audit_entries.id"), primary_key=True)
+
+
 class AuditSeal(Base):
     """Position of an entry in the single chain, assigned in commit order after the fact."""
 
@@ -289,9 +297,7 @@ class IdempotencyRecord(Base):
     api_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16))  # in_flight | done
-    claim_token: Mapped[str] = mapped_column(String(32))
-    locked_until: Mapped[datetime] = mapped_column()
+    state: Mapped[str] = mapped_column(String(16))  # in_flight (never committed) | done
     response_status: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -92,8 +92,8 @@ def current_principal(request: Request,
         if wait:
             raise TooManyRequests("Too many requests for this key; slow down.",
                                   headers={"Retry-After": retry_after(wait)})
-    # End the read transaction: on SQLite it holds the database lock (BEGIN IMMEDIATE), which
-    # the idempotency claim, committed on a connection of its own, must be able to take.
+    # End the read transaction at once: on SQLite it holds the database lock (BEGIN
+    # IMMEDIATE), which work committed on other connections (audit sealing) must be able to take.
     session.commit()
     request.state.principal = principal
     return principal

@@ -26,8 +26,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import normalise_database_url
-from app.db import get_session, make_engine
-from app.deps import side_sessions
+from app.db import make_engine
 from app.main import create_app
 from app.migrate import upgrade_head
 from app.models import Agency
@@ -131,22 +130,7 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 def build_app(factory: sessionmaker[Session]) -> FastAPI:
     """The real app, its sessions drawn from `factory` (a test's connection or database)."""
-    app = create_app(sessions=factory, run_scheduler=False)
-
-    def _session() -> Iterator[Session]:
-        s = factory()
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
-        finally:
-            s.close()
-
-    app.dependency_overrides[get_session] = _session
-    app.dependency_overrides[side_sessions] = lambda: factory
-    return app
+    return create_app(sessions=factory, run_scheduler=False)
 
 
 def make_client(factory: sessionmaker[Session]) -> TestClient:

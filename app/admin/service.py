@@ -25,21 +25,28 @@ def agency_by_code(session: Session, code: str) -> Agency:
     return agency
 
 
-def _check_units(level: str, unit_code: str | None, coverage: list[str]) -> str | None:
-    """Validate unit codes against today's official units; returns the province code."""
+def _official_units(level: str, unit_code: str | None, coverage: list[str]
+                    ) -> tuple[str | None, list[str], str | None]:
+    """Check unit codes against today's units and read them as official codes.
+    Returns (unit_code, coverage, province_code)."""
     expected = {"commune": 5, "province": 2}.get(level)
-    for field, code in [("unit_code", unit_code), *(("coverage", c) for c in coverage)]:
-        if code is None:
-            continue
+
+    def read(field: str, code: str) -> str:
         if expected is None or len(code) != expected:
             raise InvalidField(field, f"a {level} agency takes {expected or 'no'}-digit units")
-        known = units.ward(code) if expected == 5 else units.province(code)
-        if known is None:
-            raise InvalidField(field, f"{code} is not an official unit")
-    if unit_code is None:
-        return None
-    ward = units.ward(unit_code)
-    return ward.province_code if ward else unit_code
+        if expected == 2:
+            if units.province(code) is None:
+                raise InvalidField(field, f"{code} is not an official province")
+            return code
+        ward = units.official_ward(code)
+        if ward is None:
+            raise InvalidField(field, f"{code} is not an official commune")
+        return ward.code
+
+    unit = read("unit_code", unit_code) if unit_code is not None else None
+    covered = sorted({read("coverage", c) for c in coverage})
+    ward = units.official_ward(unit) if unit and expected == 5 else None
+    return unit, covered, ward.province_code if ward else unit
 
 
 def view(session: Session, agency: Agency) -> dict[str, Any]:
@@ -54,7 +61,7 @@ def view(session: Session, agency: Agency) -> dict[str, Any]:
 
 def set_coverage(session: Session, agency: Agency, coverage: list[str]) -> None:
     session.execute(delete(AgencyCoverage).where(AgencyCoverage.agency_id == agency.id))
-    session.add_all(AgencyCoverage(agency_id=agency.id, unit_code=c) for c in sorted(set(coverage)))
+    session.add_all(AgencyCoverage(agency_id=agency.id, unit_code=c) for c in coverage)
     session.flush()
 
 
@@ -64,7 +71,7 @@ def create_agency(session: Session, *, code: str, name: str, kind: str, level: s
         raise Conflict(f"Agency {code!r} exists already.")
     if (level == "national") != (unit_code is None):
         raise InvalidField("unit_code", "required for commune and province agencies only")
-    province = _check_units(level, unit_code, coverage)
+    unit_code, coverage, province = _official_units(level, unit_code, coverage)
     agency = Agency(code=code, name=name, kind=kind, level=level, unit_code=unit_code,
                     province_code=province, active=True)
     session.add(agency)
@@ -72,7 +79,7 @@ def create_agency(session: Session, *, code: str, name: str, kind: str, level: s
     set_coverage(session, agency, coverage)
     audit.append(session, report_id=None, action="agency.created", actor=actor,
                  payload={"code": code, "kind": kind, "level": level, "unit_code": unit_code,
-                          "coverage": sorted(set(coverage))})
+                          "coverage": coverage})
     return agency
 
 
@@ -81,7 +88,7 @@ def update_agency(session: Session, *, agency: Agency, name: str | None,
     if name is not None:
         agency.name = name
     if coverage is not None:
-        _check_units(agency.level, None, coverage)
+        _, coverage, _ = _official_units(agency.level, None, coverage)
         set_coverage(session, agency, coverage)
     audit.append(session, report_id=None, action="agency.updated", actor=actor,
                  payload={"code": agency.code, "name": name, "coverage": coverage})

@@ -1,9 +1,10 @@
 """Append audit entries in the caller's transaction; seal them into one chain in commit order.
 
-Appending takes no lock, so intake never waits for the chain. Sealing runs after commit (by
-the request, the scheduler and `audit verify`): one sealer at a time holds the head row and
-links every committed, unsealed entry in id order. The head row is the checkpoint kept
-outside the entries, so cutting off the newest entries and their seals shows at verify.
+Appending takes no lock, so intake never waits for the chain: an entry goes in with a row in
+audit_pending. Sealing runs after commit (by the request, the scheduler and `audit verify`):
+one sealer at a time holds the head row and links the committed pending entries in id order.
+The head row is the checkpoint kept outside the entries, so cutting off the newest entries and
+their seals shows at verify.
 """
 
 import json
@@ -13,11 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.audit.chain import GENESIS, canonical_json, content_hash, link_hash
-from app.models import AuditEntry, AuditHead, AuditSeal, utcnow
+from app.models import AuditEntry, AuditHead, AuditPending, AuditSeal, utcnow
 
 log = logging.getLogger("app.audit")
 HEAD_ID = 1
@@ -34,6 +35,7 @@ def append(session: Session, *, report_id: str | None, action: str, actor: str,
                                                  actor=actor, occurred_at=when, payload=text))
     session.add(entry)
     session.flush()
+    session.add(AuditPending(entry_id=entry.id))
     return entry
 
 
@@ -56,9 +58,7 @@ def seal_pending(session: Session, *, wait: bool = False,
     sealed = 0
     while True:
         pending = session.scalars(
-            select(AuditEntry)
-            .where(~select(AuditSeal.entry_id).where(AuditSeal.entry_id == AuditEntry.id)
-                   .exists())
+            select(AuditEntry).join(AuditPending, AuditPending.entry_id == AuditEntry.id)
             .order_by(AuditEntry.id).limit(SEAL_BATCH)
         ).all()
         for entry in pending:
@@ -70,6 +70,9 @@ def seal_pending(session: Session, *, wait: bool = False,
             head.seq, head.chain_hash = seq, chain
         head.updated_at = utcnow()
         session.flush()
+        if pending:
+            session.execute(delete(AuditPending).where(
+                AuditPending.entry_id.in_([e.id for e in pending])))
         sealed += len(pending)
         if len(pending) < SEAL_BATCH:
             break
@@ -117,10 +120,10 @@ def verify(session: Session, *, checkpoint_path: str | None = None) -> VerifyRes
     bad = _check_external_checkpoint(checkpoint_path, session, last_seq)
     if bad:
         return VerifyResult(False, checked, bad)
-    unsealed = session.execute(
-        select(AuditEntry.id).where(
-            ~select(AuditSeal.entry_id).where(AuditSeal.entry_id == AuditEntry.id).exists())
-        .order_by(AuditEntry.id).limit(1)).scalar_one_or_none()
+    # A full anti-join (verify may take its time): also catches rows forged into the table
+    # without a pending mark.
+    unsealed = session.scalar(select(func.min(AuditEntry.id)).where(
+        ~select(AuditSeal.entry_id).where(AuditSeal.entry_id == AuditEntry.id).exists()))
     if unsealed is not None:
         return VerifyResult(False, checked, {"seq": None, "entry_id": unsealed,
                                              "problem": "entry not sealed into the chain"})

@@ -27,10 +27,10 @@ def _is_pg(session: Session) -> bool:
 def next_positions(session: Session, n: int) -> tuple[int, list[int]]:
     """The transaction id and `n` fresh sequence numbers for changes made now."""
     if _is_pg(session):
-        txid = session.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar_one()
-        seqs = session.scalars(text("SELECT nextval('case_change_seq') "
-                                    "FROM generate_series(1, :n)").bindparams(n=n)).all()
-        return int(txid), [int(x) for x in seqs]
+        rows = session.execute(text(
+            "SELECT pg_current_xact_id()::text::bigint, nextval('case_change_seq') "
+            "FROM generate_series(1, :n)").bindparams(n=n)).all()
+        return int(rows[0][0]), [int(r[1]) for r in rows]
     session.execute(sqlite_insert(ChangeCounter).values(id=1, value=0)
                     .on_conflict_do_nothing())
     last = session.execute(update(ChangeCounter).where(ChangeCounter.id == 1)
@@ -68,9 +68,10 @@ def touch(session: Session, cases: list[Case], event: str) -> None:
     for the agencies that take pushes, in this same transaction."""
     if not cases:
         return
-    txid, seqs = next_positions(session, len(cases))
-    for case, seq in zip(cases, seqs, strict=True):
-        case.change_txid, case.change_seq = txid, seq
+    with session.no_autoflush:  # new cases get their position in their INSERT
+        txid, seqs = next_positions(session, len(cases))
+        for case, seq in zip(cases, seqs, strict=True):
+            case.change_txid, case.change_seq = txid, seq
     webhooks.emit(session, cases, event)
     session.flush()
 

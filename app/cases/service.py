@@ -86,7 +86,7 @@ def decline(*, session: Session, principal: Principal, report_id: str, reason: s
             ) -> tuple[Case, Report]:
     """The agency says the case is not theirs. A primary's decline re-routes the report by the
     same policy, the declining agencies excluded and the suggested ward considered."""
-    if suggested_ward_code is not None and units.ward(suggested_ward_code) is None:
+    if suggested_ward_code is not None and units.official_ward(suggested_ward_code) is None:
         raise InvalidField("suggested_ward_code", "not an official ward code")
     case, report = load_case(session, principal, report_id, lock=True)
     if case.status not in DECLINABLE:
@@ -117,7 +117,7 @@ def decline(*, session: Session, principal: Principal, report_id: str, reason: s
 def _place_for_rerouting(report: Report, suggested_ward_code: str | None) -> Location:
     if suggested_ward_code is None:
         return Location(**{**report.location, "candidates": ()})
-    ward = units.ward(suggested_ward_code)
+    ward = units.official_ward(suggested_ward_code)
     assert ward is not None
     province = units.province(ward.province_code)
     return Location(resolution="exact", province_code=ward.province_code,

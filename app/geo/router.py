@@ -25,7 +25,7 @@ def geo_resolve(
         raise InvalidField("lat" if lat is None else "lon", "lat and lon go together")
     if province_code is not None and units.province(province_code) is None:
         raise InvalidField("province_code", "not an official province code")
-    if ward_code is not None and units.ward(ward_code) is None:
+    if ward_code is not None and units.official_ward(ward_code) is None:
         raise InvalidField("ward_code", "not an official ward code")
     return resolve(address=address, lat=lat, lon=lon, province_code=province_code,
                    ward_code=ward_code).to_dict()

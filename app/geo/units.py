@@ -46,3 +46,19 @@ def province(code: str) -> Province | None:
 
 def ward(code: str) -> Ward | None:
     return wards().get(code)
+
+
+def official_wards() -> dict[str, Ward]:
+    """Today's wards keyed by their official codes. The package above carries the draft code
+    list for 123 wards (see app/geo/codes.py): the directory, validation and answers use these."""
+    from app.geo import codes
+
+    return codes.official_wards()
+
+
+def official_ward(code: str) -> Ward | None:
+    """A ward code of either list (official or the package's draft), read as today's ward."""
+    from app.geo import codes
+
+    official = codes.read(code)
+    return codes.official_wards().get(official) if official else None

@@ -65,25 +65,19 @@ def create_report(
     if report_in.urgency_override is not None and principal.role != "callcentre":
         raise Forbidden("Only the call centre may override urgency.")
     key = idempotency.check_key(idempotency_key)
-    claimed = idempotency.claim(
-        side, api_key_id=principal.key_id, key=key,
+    replay = idempotency.claim(
+        session, api_key_id=principal.key_id, key=key,
         fp=idempotency.fingerprint(report_in.model_dump(mode="json", exclude_unset=True)),
-        lease=timedelta(seconds=settings.idempotency_lease_seconds),
         ttl=timedelta(hours=settings.idempotency_ttl_hours))
-    if isinstance(claimed, idempotency.Replay):
-        return JSONResponse(claimed.body, status_code=claimed.status,
+    if replay is not None:
+        return JSONResponse(replay.body, status_code=replay.status,
                             headers={"Idempotent-Replayed": "true"})
-    try:
-        _existing_external_ref(session, principal, report_in.external_ref)
-        report = service.create_report(session=session, report_in=report_in,
-                                       principal=principal, settings=settings)
-        body = ReportOut.model_validate(service.report_view(session, report)).model_dump(
-            mode="json")
-        idempotency.complete(session, claimed, status=201, body=body)
-    except Exception:
-        session.rollback()
-        idempotency.release(side, claimed)
-        raise
+    _existing_external_ref(session, principal, report_in.external_ref)
+    report = service.create_report(session=session, report_in=report_in, principal=principal,
+                                   settings=settings)
+    body = ReportOut.model_validate(service.report_view(session, report)).model_dump(
+        mode="json")
+    idempotency.complete(session, api_key_id=principal.key_id, key=key, status=201, body=body)
     background.add_task(seal_audit, side, settings.audit_checkpoint_path)
     REPORTS.labels(report.urgency_level, body["location"]["resolution"]).inc()
     return JSONResponse(body, status_code=201)

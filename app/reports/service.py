@@ -71,7 +71,7 @@ def resolve_location(report_in: ReportIn) -> Location:
         return resolve()
     if loc.province_code is not None and units.province(loc.province_code) is None:
         raise InvalidField("location.province_code", "not an official province code")
-    if loc.ward_code is not None and units.ward(loc.ward_code) is None:
+    if loc.ward_code is not None and units.official_ward(loc.ward_code) is None:
         raise InvalidField("location.ward_code", "not an official ward code")
     return resolve(address=loc.address, province_code=loc.province_code,
                    ward_code=loc.ward_code, lat=loc.lat, lon=loc.lon)
@@ -132,7 +132,6 @@ def open_cases(session: Session, *, report: Report, decision: RoutingDecision,
              for ref, role in [(decision.primary, "primary"),
                                *((a, "notified") for a in decision.notified)]]
     session.add_all(cases)
-    session.flush()
     changes.touch(session, cases, "case.assigned")
 
 

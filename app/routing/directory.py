@@ -1,7 +1,5 @@
 """The agency directory: the default seed from the official units, and routing look-ups."""
 
-from typing import Any
-
 from sqlalchemy import ColumnElement, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
@@ -24,7 +22,7 @@ def default_directory() -> list[dict[str, str | None]]:
                      "kind": "province_health", "unit_code": p.code, "province_code": p.code})
         rows.append({"code": f"CAT-{p.code}", "name": f"Công an {p.name}",
                      "kind": "province_police", "unit_code": p.code, "province_code": p.code})
-    for w in units.wards().values():
+    for w in units.official_wards().values():
         where = f"{w.name}, {provinces[w.province_code].name}"
         rows.append({"code": f"UBND-{w.code}", "name": f"UBND {where}",
                      "kind": "commune_committee", "unit_code": w.code,
@@ -59,27 +57,27 @@ def reachable_clause() -> ColumnElement[bool]:
     )
 
 
-def _serves(level: str, unit: str) -> Any:
-    covered = select(AgencyCoverage.agency_id).where(AgencyCoverage.unit_code == unit)
-    return (Agency.level == level) & or_(Agency.unit_code == unit, Agency.id.in_(covered))
-
-
 def routing_candidates(session: Session, *, province_code: str | None,
                        ward_code: str | None) -> dict[AgencyKey, AgencyRef]:
-    """The active agencies that could serve this place, keyed for the routing policy."""
-    places = [(lvl, unit) for lvl, unit in (("commune", ward_code), ("province", province_code))
-              if unit]
-    conditions = [Agency.kind == "national_desk", *(_serves(lvl, u) for lvl, u in places)]
+    """The active agencies that could serve this place, keyed for the routing policy.
+    One indexed query: by unit code, by coverage, and the national desk."""
+    place = {lvl: unit for lvl, unit in (("commune", ward_code), ("province", province_code))
+             if unit}
+    wanted = list(place.values())
+    covered = select(AgencyCoverage.agency_id).where(AgencyCoverage.unit_code.in_(wanted))
     rows = session.execute(
         select(Agency.code, Agency.name, Agency.kind, Agency.level, Agency.unit_code,
                reachable_clause().label("reachable"))
-        .where(Agency.active.is_(True), or_(*conditions))
+        .where(Agency.active.is_(True),
+               or_(Agency.kind == "national_desk", Agency.unit_code.in_(wanted),
+                   Agency.id.in_(covered)))
         .order_by(Agency.id)
     ).all()
-    unit_of_level = dict(places)
     out: dict[AgencyKey, AgencyRef] = {}
     for r in rows:
-        key = (r.kind, unit_of_level.get(r.level))
+        if r.level != "national" and r.level not in place:
+            continue
+        key = (r.kind, place.get(r.level))
         # Several agencies of one kind for one unit: the first registered serves.
         out.setdefault(key, AgencyRef(code=r.code, name=r.name, kind=r.kind, level=r.level,
                                       unit_code=r.unit_code, reachable=bool(r.reachable)))

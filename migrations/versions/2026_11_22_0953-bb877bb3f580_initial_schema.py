@@ -76,8 +76,6 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=255), nullable=False),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('claim_token', sa.String(length=32), nullable=False),
-    sa.Column('locked_until', app.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('response_status', sa.Integer(), nullable=True),
     sa.Column('response_body', sa.Text(), nullable=True),
     sa.Column('created_at', app.models.UTCDateTime(timezone=True), nullable=False),

@@ -1,0 +1,59 @@
+"""`hotline-intake geo resolve`: JSON lines in, one `location` object per line out.
+
+Imports only what resolution needs (no web framework, ORM or settings) so the command starts
+fast; `app/cli.py` calls `run` lazily.
+"""
+
+import json
+import math
+from typing import Any, TextIO
+
+from app.geo import resolve
+
+_CODES = ("province_code", "ward_code")
+_POINT = ("lat", "lon")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _request(line: str) -> dict[str, Any]:
+    """The resolve() arguments of one input line; ValueError says what is wrong with it."""
+    try:
+        data = json.loads(line)
+    except ValueError as e:  # JSONDecodeError, and RecursionError-free: json is iterative enough
+        raise ValueError(f"invalid JSON: {e}") from None
+    if not isinstance(data, dict):
+        raise ValueError("line is not a JSON object")
+    address = data.get("address")
+    if address is not None and not isinstance(address, str):
+        raise ValueError("address is not a string")
+    for name in _CODES:
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise ValueError(f"{name} is not a string")
+    for name in _POINT:
+        if data.get(name) is not None and not _is_number(data[name]):
+            raise ValueError(f"{name} is not a number")
+    return {k: data.get(k) for k in ("address", *_CODES, *_POINT)}
+
+
+def answer(line: str) -> dict[str, Any]:
+    try:
+        request = _request(line)
+    except (ValueError, RecursionError) as e:  # RecursionError: absurdly nested JSON
+        return {"error": str(e) if isinstance(e, ValueError) else "invalid JSON: nested too deeply"}
+    return resolve(**request).to_dict()
+
+
+def run(input_stream: TextIO, output_stream: TextIO) -> int:
+    """Resolve each non-blank line of `input_stream` in order; unreadable lines give
+    {"error": ...} in their place. Returns the process exit status (0)."""
+    reconfigure = getattr(input_stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="replace")  # a stray invalid byte must not end the whole batch
+    for line in input_stream:
+        if line.strip():
+            output_stream.write(json.dumps(answer(line), ensure_ascii=False) + "\n")
+    output_stream.flush()
+    return 0

@@ -1,0 +1,210 @@
+"""Shared steps of interpretation: the internal result, the province context, and choosing
+among mentions and among units that share a name."""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Protocol, TypeVar
+
+from app.geo import index
+from app.geo.edits import longer, slot_end
+from app.geo.index import Index, OldDistrict, OldWard
+from app.geo.mentions import DISTRICT_MARKS, PROVINCE_MARKS, WARD_MARKS, Mention, left_edge
+from app.geo.text import Token, accent_words_of
+from app.vocab import Resolution
+
+NOT_WARD = DISTRICT_MARKS | PROVINCE_MARKS
+ANY_MARK = WARD_MARKS | DISTRICT_MARKS | PROVINCE_MARKS | {"town"}
+NOT_PROVINCE = WARD_MARKS | (DISTRICT_MARKS - PROVINCE_MARKS)
+# An English "ward" means phường; "district" any district; "city" a provincial city.
+_KIND_OF_MARK = {"district": {"quan", "huyen"}, "town": {"thitran", "thixa"}}
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    resolution: Resolution
+    province_code: str | None = None
+    wards: tuple[str, ...] = ()  # official codes, the chosen one first
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    province_code: str
+    old_provinces: tuple[str, ...]  # legacy provinces to search, the one named first
+    old_only: bool  # named by a 63-era province that is not one of today's names
+    bound: int  # units are looked for left of this token (the province mention)
+    mention: Mention | None
+
+
+class Named(Protocol):
+    @property
+    def short(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def alias(self) -> bool: ...
+
+
+N = TypeVar("N", bound=Named)
+
+
+def pick(
+    mentions: Sequence[Mention], ok: Callable[[Mention], bool], prefer: frozenset[str]
+) -> Mention | None:
+    """The mention to trust: one marked with a `prefer` type word if any, then the rightmost,
+    then the longest (the most specific reading, as callers write the unit after the hamlet)."""
+    best: Mention | None = None
+    best_rank = (False, -1, -1)
+    for m in mentions:
+        rank = (m.marked(prefer), m.end, m.end - m.start)
+        if rank > best_rank and ok(m):
+            best, best_rank = m, rank
+    return best
+
+
+def ward_slot(m: Mention, bound: int) -> bool:
+    """Could this mention name a ward? Left of `bound`, not a hamlet, not typed as something
+    bigger; a bare number only with a ward word ("P. 12")."""
+    if m.end > bound or m.inner or m.prefix in NOT_WARD or m.postfix in NOT_WARD:
+        return False
+    if m.excluded and m.postfix not in WARD_MARKS:  # "ấp Tân Lợi Mèo Vạc Commune" is a ward
+        return False
+    if m.marked(WARD_MARKS):
+        return True
+    # untyped: a number names nothing, and a name mid-segment is a landmark ("cuối làng")
+    return not m.numeric and m.first
+
+
+def district_slot(m: Mention, bound: int) -> bool:
+    if m.end > bound or m.excluded or m.prefix == "tinh" or m.postfix in WARD_MARKS:
+        return False
+    if m.prefix in WARD_MARKS and m.postfix not in DISTRICT_MARKS:  # "Go Vap District" wins
+        return False
+    return not m.numeric or m.prefix in ("quan", "district") or m.postfix == "district"
+
+
+def _kind_ok(kind: str, m: Mention) -> bool:
+    marks = {mk for mk in (m.prefix, m.postfix) if mk}
+    return any(kind == mk or kind in _KIND_OF_MARK.get(mk, ()) for mk in marks)
+
+
+def narrow(units: Sequence[N], tokens: Sequence[Token], m: Mention, exact: bool = True) -> list[N]:
+    """Of units sharing a folded name: own names before aliases, then the ones whose
+    diacritics match what was typed (if any were), then the type word given."""
+    out = [u for u in units if not u.alias] or list(units)
+    typed = tuple(t.accent for t in tokens[m.start : m.end])
+    if exact and "".join(typed) != m.key:  # typed diacritics tell Cẩm Giang from Cẩm Giàng
+        same = [u for u in out if accent_words_of(u.short) == typed]
+        if not same and not m.marked(ANY_MARK):
+            # Untyped, spelt otherwise: another word ("làng" is not Láng, "bờ đê" not Bồ Đề);
+            # one word of several may differ (Đăk/Đắk spellings vary).
+            same = [u for u in out if _accents_close(typed, accent_words_of(u.short))]
+            if not same:
+                return []
+        out = same or out
+    return [u for u in out if _kind_ok(u.kind, m)] or out
+
+
+def _accents_close(typed: tuple[str, ...], name: tuple[str, ...]) -> bool:
+    if len(typed) != len(name):
+        return True  # an alias or glued spelling: nothing to compare word by word
+    differ = sum(a != b for a, b in zip(typed, name, strict=True))
+    return differ == 0 or (differ == 1 and len(typed) > 1)
+
+
+Table = Mapping[str, Sequence[N]]
+
+
+def choose(
+    tokens: Sequence[Token], mentions: Sequence[Mention], tables: Sequence[Table[N]], bound: int
+) -> list[N]:
+    """Units named by the best ward mention found in `tables` (one typo allowed past a name
+    that is only the start of the typed one, see `edits.longer`)."""
+    m = pick(
+        mentions, lambda m: ward_slot(m, bound) and any(m.key in t for t in tables), WARD_MARKS
+    )
+    if m is None:
+        return []
+    if m.marked(WARD_MARKS) and slot_end(tokens, m.start, bound) > m.end:
+        hit = longer(tokens, m, bound, [k for t in tables for k in t])
+        if hit:
+            return narrow([u for t in tables for u in t.get(hit, ())], tokens, m, exact=False)
+    return narrow([u for t in tables for u in t.get(m.key, ())], tokens, m)
+
+
+def unique(codes: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(codes))
+
+
+def legacy_found(wards: Sequence[OldWard], province_code: str) -> Found | None:
+    """A legacy ward converted: the official default of a divided ward first, the others as
+    candidates; several legacy wards sharing the name make it ambiguous too."""
+    codes = unique([c for w in wards for c in w.targets])
+    if not codes:
+        return None
+    return Found("legacy_converted", province_code, codes, ambiguous=len(codes) > 1)
+
+
+def old_ward_in(
+    tokens: Sequence[Token],
+    mentions: Sequence[Mention],
+    districts: Sequence[OldDistrict],
+    bound: int,
+) -> Found | None:
+    """A legacy ward of one of `districts` named left of `bound`."""
+    ix = index.get()
+    tables = [ix.old_wards.get(d.id, {}) for d in districts]
+    wards = choose(tokens, mentions, tables, bound)
+    return legacy_found(wards, districts[0].province_code) if wards else None
+
+
+@cache
+def old_wards_of(old_province: str) -> dict[str, list[OldWard]]:
+    """Legacy wards of a 63-era province by key (merged lazily: most requests never need it)."""
+    ix = index.get()
+    ids = {d.id for ds in ix.districts.get(old_province, {}).values() for d in ds}
+    merged: dict[str, list[OldWard]] = {}
+    for district_id in sorted(ids):
+        for key, wards in ix.old_wards.get(district_id, {}).items():
+            merged.setdefault(key, []).extend(wards)
+    return merged
+
+
+@cache
+def old_wards_everywhere() -> dict[str, list[OldWard]]:
+    merged: dict[str, list[OldWard]] = {}
+    for old_province in sorted(index.get().districts):
+        for key, wards in old_wards_of(old_province).items():
+            merged.setdefault(key, []).extend(wards)
+    return merged
+
+
+def province_context(
+    ix: Index, tokens: Sequence[Token], mentions: Sequence[Mention], hint: str | None
+) -> Context | None:
+    """The rightmost mention naming a province (not typed as a ward or district), or the
+    caller's province_code; with a hint, only mentions inside the hinted province count."""
+    n = len(tokens)
+    best: Mention | None = None
+    for m in mentions:
+        if m.key not in ix.provinces or m.prefix in NOT_PROVINCE:
+            continue
+        if m.excluded and m.end < n:  # a hamlet named like a province, unless it ends the text
+            continue
+        if m.postfix in NOT_PROVINCE or (hint and not _in(ix, m.key, hint)):
+            continue
+        if best is None or (m.end, m.end - m.start) > (best.end, best.end - best.start):
+            best = m
+    if best is None:
+        return Context(hint, ix.old_provinces[hint], False, n, None) if hint else None
+    names = sorted(ix.provinces[best.key], key=lambda p: not p.current)
+    code = hint or names[0].province_code
+    named = [p.old_province for p in names if p.province_code == code]
+    rest = [o for o in ix.old_provinces[code] if o not in named]
+    old_only = not any(p.current for p in names)
+    return Context(code, tuple(named + rest), old_only, left_edge(tokens, best), best)
+
+
+def _in(ix: Index, key: str, province_code: str) -> bool:
+    return any(p.province_code == province_code for p in ix.provinces[key])

@@ -1,0 +1,225 @@
+"""What a report's text says once scanned: signals, negation, time, ages; all lookups O(log n).
+
+Scopes: a *clause* ends at a comma, a colon, a bracket or "nhưng"/"but"; a *sentence* at
+. ! ? ; or a line break. Negation works within a clause, a few words back; time comes from the
+nearest time word of the clause, else of the sentence, else of the whole text.
+"""
+
+from bisect import bisect_left
+from collections import defaultdict
+from dataclasses import dataclass
+
+from app.triage.lexicon import Lexicon
+from app.triage.matcher import Match, SpanIndex, drop_contained, scan, scan_gapped
+from app.triage.normalize import Tokens, tokenize
+
+_AGE_UNITS = frozenset({"tuổi", "tuoi", "yo"})
+_MONTH_UNITS = frozenset({"tháng", "thang", "ngày", "ngay", "month", "months", "week", "weeks"})
+_NUMBER_WORDS = {
+    "một": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8,
+    "chín": 9, "mười": 10, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+}
+MAX_CHILD_AGE = 17
+
+
+@dataclass(frozen=True, slots=True)
+class TimeMark:
+    match: Match
+    time: str  # now, recent, habitual, past
+
+
+def _number(word: str) -> int | None:
+    if word.isdigit() and len(word) <= 2:
+        return int(word)
+    return _NUMBER_WORDS.get(word)
+
+
+def text_ages(toks: Tokens) -> tuple[int, ...]:
+    """Children's ages written in the text ("bé 4 tuổi", "a 14-year-old", "3 tháng tuổi")."""
+    ages: list[int] = []
+    w = toks.words
+    for i in range(len(w) - 1):
+        n = _number(w[i])
+        if n is None:
+            continue
+        nxt, after = w[i + 1], (w[i + 2] if i + 2 < len(w) else "")
+        if nxt in _MONTH_UNITS and after in _AGE_UNITS | {"old"}:
+            ages.append(0)
+        elif (nxt in _AGE_UNITS or (nxt in ("year", "years") and after == "old")
+              or (i > 0 and w[i - 1] in ("aged", "age"))):
+            ages.append(n)
+    return tuple(a for a in ages if 0 <= a <= MAX_CHILD_AGE)
+
+
+def _bounds(ids: tuple[int, ...]) -> dict[int, tuple[int, int]]:
+    out: dict[int, tuple[int, int]] = {}
+    for pos, i in enumerate(ids):
+        lo, _ = out.get(i, (pos, pos))
+        out[i] = (lo, pos + 1)
+    return out
+
+
+class Doc:
+    """A scanned report: signal matches (negated ones set apart) and markers, indexed."""
+
+    def __init__(self, lex: Lexicon, text: str) -> None:
+        self.toks = tokenize(text)
+        found = scan(lex, self.toks)
+        phrases = drop_contained([m for m in found if lex.groups[m.group].kind == "signal"])
+        phrases += self._gapped(lex, phrases)
+        markers = self._markers(lex, found, phrases)
+        signals = sorted(m for m in phrases if not lex.groups[m.group].attrs.get("neutral"))
+        self._clauses = _bounds(self.toks.clause)
+        self._sentences = _bounds(self.toks.sentence)
+        self._markers_by_group = markers
+        self.negated: dict[Match, Match] = {}
+        negators = sorted(m for g, ms in markers.items() if lex.groups[g].attrs.get("negator")
+                          for m in ms)
+        neg_starts = [n.start for n in negators]
+        for s in signals:
+            if lex.groups[s.group].attrs.get("negatable", True):
+                neg = self._negator(negators, neg_starts, s)
+                if neg is not None:
+                    self.negated[s] = neg
+        self.signals = [s for s in signals if s not in self.negated]
+        self._by_name: dict[str, list[Match]] = defaultdict(list, markers)
+        for s in self.signals:
+            self._by_name[s.group].append(s)
+        self._starts = {g: [m.start for m in ms] for g, ms in self._by_name.items()}
+        self._time_marks(lex)
+        self.ages = text_ages(self.toks)
+
+    def _gapped(self, lex: Lexicon, phrases: list[Match]) -> list[Match]:
+        """Gapped phrases whose last word was not already read: by a phrase of their group, by
+        an everyday phrase, or as the tail of a longer phrase ("bị ngã xe đạp" is no "bị ...
+        đạp"); a phrase that only starts there is its object ("dọa ... tung ảnh nóng")."""
+        covering: dict[int, list[Match]] = defaultdict(list)
+        for p in phrases:
+            for k in range(p.start, p.end):
+                covering[k].append(p)
+        out: list[Match] = []
+        for m in scan_gapped(lex, self.toks):
+            last = m.end - 1
+            if lex.groups[m.group].kind != "signal":
+                continue
+            if not any(p.group == m.group or p.start < last or lex.groups[p.group].attrs.get(
+                    "neutral") for p in covering.get(last, ())):
+                out.append(m)
+        return out
+
+    @staticmethod
+    def _markers(lex: Lexicon, found: list[Match], signals: list[Match]) -> dict[str, list[Match]]:
+        """Markers by group; a negator inside a signal ("không cho ăn") or inside a phrase that
+        only looks negative ("không những") negates nothing."""
+        inside_signal = SpanIndex(signals)
+        cancel = SpanIndex(m for m in found if lex.groups[m.group].attrs.get("cancels_negation"))
+        # Relation words: the longest reading wins ("bạn trai" is a partner, not "bạn").
+        relations = [m for m in found if lex.groups[m.group].attrs.get("exclusive")]
+        shadowed = set(relations) - set(drop_contained(relations))
+        out: dict[str, list[Match]] = defaultdict(list)
+        for m in found:
+            attrs = lex.groups[m.group].attrs
+            if lex.groups[m.group].kind != "marker" or m in shadowed:
+                continue
+            if attrs.get("negator") and (inside_signal.covers(m) or cancel.covers(m)):
+                continue
+            out[m.group].append(m)
+        return out
+
+    def _negator(
+        self, negators: list[Match], starts: list[int], s: Match, gap: int = 3
+    ) -> Match | None:
+        i = bisect_left(starts, s.start)
+        for n in reversed(negators[max(0, i - 2):i]):
+            if n.end <= s.start and s.start - n.end <= gap and self._same_clause(n.start, s.start):
+                return n
+        return None
+
+    def _time_marks(self, lex: Lexicon) -> None:
+        window: list[TimeMark] = []
+        scoped: list[TimeMark] = []
+        self._window_of: dict[str, int] = {}
+        for g, ms in self._markers_by_group.items():
+            attrs = lex.groups[g].attrs
+            if "time" not in attrs:
+                continue
+            self._window_of[g] = int(attrs.get("window", 0))
+            target = window if self._window_of[g] else scoped
+            target.extend(TimeMark(m, str(attrs["time"])) for m in ms)
+        self._window_times = sorted(window, key=lambda t: t.match)
+        self._window_starts = [t.match.start for t in self._window_times]
+        self._scoped_times = sorted(scoped, key=lambda t: t.match)
+        self._scoped_starts = [t.match.start for t in self._scoped_times]
+
+    def _same_clause(self, a: int, b: int) -> bool:
+        return self.toks.clause[a] == self.toks.clause[b]
+
+    def scope(self, m: Match, scope: str) -> tuple[int, int]:
+        if scope == "text":
+            return 0, len(self.toks)
+        table = self._clauses if scope == "clause" else self._sentences
+        ids = self.toks.clause if scope == "clause" else self.toks.sentence
+        return table[ids[m.start]]
+
+    def has(
+        self, group: str, lo: int = 0, hi: int | None = None, besides: Match | None = None
+    ) -> bool:
+        """Whether a (non-negated) match of `group` starts in [lo, hi), other than `besides`."""
+        starts = self._starts.get(group)
+        if not starts:
+            return False
+        hi = len(self.toks) if hi is None else hi
+        ms = self._by_name[group]
+        i = bisect_left(starts, lo)
+        while i < len(starts) and starts[i] < hi:
+            if ms[i] != besides:
+                return True
+            i += 1
+        return False
+
+    def has_near(self, group: str, m: Match, scope: str) -> bool:
+        lo, hi = self.scope(m, scope)
+        return self.has(group, lo, hi, besides=m)
+
+    def time_of(self, m: Match) -> str:
+        """The time class of a signal: the nearest time word in its clause, sentence or text.
+
+        Window words ("đang", "vừa", "is") count only just before the signal in its clause,
+        since they are everywhere ("cháu đang ở với mẹ")."""
+        candidates = self._window_candidates(m)
+        for scope in ("clause", "sentence", "text"):
+            lo, hi = self.scope(m, scope)
+            i = bisect_left(self._scoped_starts, m.start)
+            for t in self._scoped_times[max(0, i - 2):i + 2]:
+                if lo <= t.match.start < hi:
+                    candidates.append(t)
+            if candidates:
+                return min(candidates, key=lambda t: _time_key(t, m)).time
+        return "unspecified"
+
+    def _window_candidates(self, m: Match) -> list[TimeMark]:
+        i = bisect_left(self._window_starts, m.start)
+        return [
+            t for t in self._window_times[max(0, i - 3):i]
+            if t.match.end <= m.start
+            and m.start - t.match.end <= self._window_of[t.match.group]
+            and self._same_clause(t.match.start, m.start)
+        ]
+
+
+_URGENCY = {"now": 0, "recent": 1, "habitual": 2, "past": 3}
+
+
+def _time_key(t: TimeMark, m: Match) -> tuple[int, int, int]:
+    """Nearest first; on a tie the word before the signal, then the more urgent reading."""
+    return _distance(t.match, m), 0 if t.match.start <= m.start else 1, _URGENCY[t.time]
+
+
+def _distance(a: Match, b: Match) -> int:
+    if a.end <= b.start:
+        return b.start - a.end
+    if b.end <= a.start:
+        return a.start - b.end
+    return 0

@@ -1,0 +1,170 @@
+"""Phrase lists (lexicon YAML files) compiled into token tries.
+
+Each group of phrases is a *signal* (something that happened, with a category) or a *marker*
+(time, negation, perpetrator, context). Spellings per group:
+- `vi`: Vietnamese with diacritics. Matched on the text with diacritics. A phrase of two or
+  more words also matches the text typed without diacritics, unless its folded form is listed
+  in `ambiguous_folded`; a single word never does ("danh" is "beat" or a name).
+- `vi_only`: with diacritics only, whatever its length ("đấm em": "dam em" is ambiguous).
+- `ascii`: Vietnamese typed without diacritics, matched only on words typed without them.
+- `en`: English, matched on the lower-cased text.
+`{slot}` in a phrase expands to every entry of that slot in `_common.yaml`.
+`a ... b` (a gapped phrase) matches "a", then "b" at most `GAP` words later in the same clause
+("bi ... danh" reads "bi may ban lop 9 danh" as a beating without diacritics).
+"""
+
+import itertools
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.triage.normalize import fold_word, phrase_tokens
+
+_SLOT = re.compile(r"\{(\w+)\}")
+_SPELLINGS = ("vi", "vi_only", "ascii", "en")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: faster start
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    name: str
+    kind: str  # "signal" or "marker"
+    attrs: Mapping[str, Any]  # category, negatable, yields, time, window, ...
+    vi: tuple[str, ...]
+    vi_only: tuple[str, ...]
+    ascii: tuple[str, ...]
+    en: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    group: str
+
+
+GAP = 5
+_GAP_TOKEN = "..."
+
+
+@dataclass(frozen=True, slots=True)
+class Gapped:
+    group: str
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+    folded: bool  # matched on the folded words (and only where typed without diacritics)
+
+
+@dataclass(slots=True)
+class TrieNode:
+    children: dict[str, "TrieNode"] = field(default_factory=dict)
+    entries: list[Entry] = field(default_factory=list)
+
+    def insert(self, tokens: Iterable[str], entry: Entry) -> None:
+        node = self
+        for tok in tokens:
+            node = node.children.setdefault(tok, TrieNode())
+        if entry not in node.entries:
+            node.entries.append(entry)
+
+
+@dataclass(slots=True)
+class Lexicon:
+    groups: dict[str, Group]
+    diacritic: TrieNode  # phrases with diacritics, matched on `Tokens.words`
+    folded: TrieNode  # folded and English phrases, matched on `Tokens.folded`
+    gapped: list[Gapped] = field(default_factory=list)
+    gapped_by_first: dict[str, tuple[Gapped, ...]] = field(default_factory=dict)
+    phrase_count: int = 0
+
+
+def expand(phrase: str, slots: Mapping[str, list[str]]) -> Iterator[str]:
+    """Expand `{slot}` placeholders; a phrase without them is yielded as is."""
+    names = _SLOT.findall(phrase)
+    if not names:
+        yield phrase
+        return
+    for values in itertools.product(*(slots[n] for n in names)):
+        out = phrase
+        for name, value in zip(names, values, strict=True):
+            out = out.replace("{" + name + "}", value, 1)
+        yield out
+
+
+def _phrases(spec: Mapping[str, Any], key: str, slots: Mapping[str, list[str]]) -> tuple[str, ...]:
+    raw = spec.get(key) or []
+    return tuple(p for item in raw for p in expand(str(item), slots))
+
+
+def load_groups(
+    docs: Iterable[Mapping[str, Any]], slots: Mapping[str, list[str]]
+) -> dict[str, Group]:
+    groups: dict[str, Group] = {}
+    for doc in docs:
+        for kind, section in (("signal", "signals"), ("marker", "markers")):
+            for name, spec in (doc.get(section) or {}).items():
+                if name in groups:
+                    raise ValueError(f"lexicon group {name!r} defined twice")
+                attrs = {k: v for k, v in spec.items() if k not in _SPELLINGS}
+                groups[name] = Group(
+                    name=name, kind=kind, attrs=attrs,
+                    vi=_phrases(spec, "vi", slots), vi_only=_phrases(spec, "vi_only", slots),
+                    ascii=_phrases(spec, "ascii", slots),
+                    en=_phrases(spec, "en", slots),
+                )
+    return groups
+
+
+def _add_gapped(lex: Lexicon, group: str, phrase: str, folded: bool, also_fold: bool) -> None:
+    left, _, right = phrase.partition(_GAP_TOKEN)
+    lt, rt = phrase_tokens(left), phrase_tokens(right)
+    if not (lt and rt):
+        raise ValueError(f"gapped phrase {phrase!r} needs words on both sides of '...'")
+    if not folded:
+        lex.gapped.append(Gapped(group, lt, rt, folded=False))
+    if folded or also_fold:
+        lex.gapped.append(Gapped(group, _fold(lt), _fold(rt), folded=True))
+
+
+def _fold(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(fold_word(t) for t in tokens)
+
+
+def compile_lexicon(groups: dict[str, Group], ambiguous_folded: Iterable[str]) -> Lexicon:
+    ambiguous = {" ".join(fold_word(t) for t in phrase_tokens(a)) for a in ambiguous_folded}
+    lex = Lexicon(groups=groups, diacritic=TrieNode(), folded=TrieNode())
+    for g in groups.values():
+        only = set(g.vi_only)
+        for phrase in (*g.vi, *g.vi_only):
+            if _GAP_TOKEN in phrase:
+                _add_gapped(lex, g.name, phrase, folded=False, also_fold=phrase not in only)
+                continue
+            toks = phrase_tokens(phrase)
+            if not toks:
+                continue
+            lex.diacritic.insert(toks, Entry(g.name))
+            folded = tuple(fold_word(t) for t in toks)
+            if len(toks) > 1 and phrase not in only and " ".join(folded) not in ambiguous:
+                lex.folded.insert(folded, Entry(g.name))
+            lex.phrase_count += 1
+        for phrase in (*g.ascii, *g.en):
+            if _GAP_TOKEN in phrase:
+                _add_gapped(lex, g.name, phrase, folded=True, also_fold=False)
+                continue
+            toks = tuple(fold_word(t) for t in phrase_tokens(phrase))
+            if toks:
+                lex.folded.insert(toks, Entry(g.name))
+                lex.phrase_count += 1
+    for gap in lex.gapped:  # indexed by first word: the scan stays O(tokens)
+        lex.gapped_by_first[gap.left[0]] = (*lex.gapped_by_first.get(gap.left[0], ()), gap)
+    return lex
+
+
+def read_yaml_dir(directory: Path) -> list[tuple[Path, Any]]:
+    """Every YAML file of a directory, sorted by name (so the digest is stable)."""
+    return [
+        (p, yaml.load(p.read_text(encoding="utf-8"), Loader=_LOADER))
+        for p in sorted(directory.glob("*.yaml"))
+    ]

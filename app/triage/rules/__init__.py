@@ -1,0 +1,1 @@
+"""Versioned triage rules and lexicons (data, reviewed by supervisors)."""

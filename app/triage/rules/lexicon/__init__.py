@@ -1,0 +1,1 @@
+"""Phrase lists per signal and marker (data)."""

@@ -1,0 +1,132 @@
+"""Sustained POST /v1/reports on PostgreSQL: hotline-intake against the floor of its own stack.
+
+Both servers are single uvicorn processes on the same PostgreSQL; the floor (bench/minimal_app.py)
+parses the body and commits one row per request. Measured in the same run:
+  1. closed loop: CLIENTS concurrent clients for SECONDS -> throughput, p50, p99;
+  2. open loop at RATE requests per second for SECONDS -> p50, p99 (latency from the scheduled
+     send time, so queueing counts).
+Prints both sides and the ratios. Target: intake >= 0.5x the floor's throughput, p99 < 100 ms
+at 200 req/s. The client shares the machine's 2 cores with the server: read ratios, not absolutes.
+
+  .venv/bin/python bench/intake.py [--clients 16] [--seconds 15] [--rate 200]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import httpx
+
+from bench._common import free_port, percentile, scratch_database, server
+
+BODIES = [
+    {"channel": "call", "description": "Bố em đang đánh em, em bị chảy máu đầu",
+     "children": [{"age": 11, "sex": "male"}],
+     "location": {"address": "P. Hàng Bạc, Q. Hoàn Kiếm, Hà Nội"}},
+    {"channel": "app", "description": "con toi bi cac ban trong lop bat nat suot may tuan nay",
+     "location": {"address": "xa phu ninh, huyen phu ninh, tinh phu tho"}},
+    {"channel": "call", "description": "Cháu mồ côi cả cha lẫn mẹ, muốn xin trợ cấp",
+     "location": {"province_code": "79"}},
+]
+
+
+def _post(client: httpx.Client, key: str, i: int) -> float:
+    start = time.perf_counter()
+    r = client.post("/v1/reports", json=BODIES[i % len(BODIES)], headers={
+        "Authorization": f"Bearer {key}", "Idempotency-Key": uuid.uuid4().hex})
+    if r.status_code != 201:
+        raise RuntimeError(f"{r.status_code}: {r.text[:200]}")
+    return time.perf_counter() - start
+
+
+def closed_loop(base: str, key: str, clients: int, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def run(n: int) -> None:
+        with httpx.Client(base_url=base, timeout=30) as c:
+            i = n
+            while time.perf_counter() < stop:
+                lat = _post(c, key, i)
+                with lock:
+                    latencies.append(lat)
+                i += clients
+
+    _threads(clients, run)
+    return {"rps": len(latencies) / seconds, "p50_ms": percentile(latencies, 0.5) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000}
+
+
+def open_loop(base: str, key: str, rate: float, seconds: float, workers: int = 32
+              ) -> dict[str, float]:
+    total = int(rate * seconds)
+    t0 = time.perf_counter() + 0.2
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def run(n: int) -> None:
+        with httpx.Client(base_url=base, timeout=30) as c:
+            for i in range(n, total, workers):
+                due = t0 + i / rate
+                if (wait := due - time.perf_counter()) > 0:
+                    time.sleep(wait)
+                _post(c, key, i)
+                with lock:
+                    latencies.append(time.perf_counter() - due)
+
+    _threads(workers, run)
+    return {"rate": rate, "p50_ms": percentile(latencies, 0.5) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000}
+
+
+def _threads(n: int, target: Callable[[int], None]) -> None:
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def measure(base: str, key: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    closed_loop(base, key, args.clients, 2)  # warm up
+    return {"closed": closed_loop(base, key, args.clients, args.seconds),
+            "open": open_loop(base, key, args.rate, args.seconds)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--clients", type=int, default=16)
+    p.add_argument("--seconds", type=float, default=15)
+    p.add_argument("--rate", type=float, default=200)
+    args = p.parse_args()
+    with scratch_database("hi_bench_intake") as url:
+        port = free_port()
+        env = {"DATABASE_URL": url, "SCHEDULER_IN_PROCESS": "false", "LOG_LEVEL": "WARNING",
+               "RATE_LIMITS": "callcentre=100000:100000", "DB_POOL_SIZE": "20"}
+        made = subprocess.run([sys.executable, "-m", "app", "keys", "create", "--role",
+                               "callcentre"], env={**os.environ, **env},
+                              capture_output=True, text=True, check=True)
+        key = json.loads(made.stdout)["key"]
+        with server(["-m", "app", "serve", "--port", str(port)], env, port) as base:
+            intake = measure(base, key, args)
+        port = free_port()
+        with server(["-m", "uvicorn", "bench.minimal_app:app", "--port", str(port),
+                     "--log-level", "warning"], {"BENCH_DB_URL": url}, port) as base:
+            floor = measure(base, key, args)
+    print(json.dumps({"intake": intake, "floor": floor}, indent=2))
+    ratio = intake["closed"]["rps"] / floor["closed"]["rps"]
+    print(f"throughput: intake {intake['closed']['rps']:.0f}/s, floor "
+          f"{floor['closed']['rps']:.0f}/s, ratio {ratio:.2f} (target >= 0.5)")
+    print(f"p99 at {args.rate:.0f}/s: intake {intake['open']['p99_ms']:.1f} ms, floor "
+          f"{floor['open']['p99_ms']:.1f} ms (target < 100 ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Normalisation and phrase matching: diacritics, tone placement, word boundaries, clauses."""
+
+import pytest
+
+from app.triage.analysis import Doc, text_ages
+from app.triage.normalize import canon_word, fold_word, tokenize
+from app.triage.ruleset import active
+
+
+def groups(text: str) -> set[str]:
+    return {m.group for m in Doc(active().lexicon, text).signals}
+
+
+def test_fold_strips_diacritics_and_d_stroke() -> None:
+    assert fold_word("đánh") == "danh" and fold_word("Đ".lower()) == "d"
+    assert fold_word("tự tử") == "tu tu"
+
+
+def test_tone_placement_is_canonical() -> None:
+    assert canon_word("hoà") == canon_word("hòa") == "hòa"
+    assert canon_word("khoẻ") == "khỏe" and canon_word("thuỷ") == "thủy"
+    assert canon_word("quý") == "quý"
+
+
+def test_tokens_carry_clauses_and_sentences() -> None:
+    toks = tokenize("Em không bị đánh, nhưng em buồn. Mẹ đi làm")
+    assert toks.words[:4] == ("em", "không", "bị", "đánh")
+    assert toks.clause[0] == toks.clause[3] != toks.clause[4]
+    assert toks.sentence[0] != toks.sentence[-1]
+
+
+@pytest.mark.parametrize("text", [
+    "tên em là Danh", "đi chậm tu tu thôi", "nước Nga", "đá bóng", "em thích chơi bóng",
+    "bé ăn bỏng ngô", "đám cưới", "dam cuoi", "em đánh răng", "bạn em có bí danh là Mèo",
+    "em đạp xe đi học", "ngã tư", "danh sach lop", "tu tu roi tinh",
+])
+def test_ambiguous_bare_words_do_not_fire(text: str) -> None:
+    assert not groups(text) - {"feelings", "distress"}
+
+
+@pytest.mark.parametrize("text, group", [
+    ("đánh", "violence"), ("danh dap", "violence"), ("bi danh", "violence"),
+    ("bị bỏng", "serious_harm"), ("bi bong nuoc soi", "serious_harm"), ("tự tử", "suicide_word"),
+    ("ngã xe", "accident"), ("hiep dam", "sexual_abuse"),
+    ("em bi may ban lop 9 danh", "violence"),  # gapped: "bi ... danh"
+])
+def test_signals_with_and_without_diacritics(text: str, group: str) -> None:
+    assert group in groups(text)
+
+
+def test_single_words_need_diacritics() -> None:
+    assert groups("danh") == set() and groups("bong") == set() and groups("tu tu") == set()
+
+
+def test_phrases_do_not_cross_a_clause() -> None:
+    assert "family_conflict" not in groups("cháu mồ côi mẹ, bỏ đi")
+
+
+def test_a_folded_phrase_needs_words_typed_without_diacritics() -> None:
+    assert "neutral" not in {m.group for m in Doc(active().lexicon, "đánh trong giờ").signals}
+    assert "violence" in groups("bị bạn đánh trong giờ ra chơi")
+
+
+def test_negation_scope() -> None:
+    doc = Doc(active().lexicon, "Em không bị đánh, bố mẹ đánh nhau")
+    assert [m.group for m in doc.negated] == ["violence"]
+    assert "peer_fight" in groups("em không biết làm sao, bạn đánh nhau với em")
+    assert "deprived" in groups("dì không cho em ăn")
+    assert "suicide_thoughts" in groups("em không muốn sống nữa")
+    assert "suicide_thoughts" not in groups("em không muốn chết")
+
+
+def test_ages_in_text() -> None:
+    assert text_ages(tokenize("bé 4 tuổi và anh 12-13 tuổi, bố 40 tuổi")) == (4, 13)
+    assert text_ages(tokenize("a 14-year-old and a baby of 3 months old")) == (14, 0)
+    assert text_ages(tokenize("be 3 thang tuoi")) == (0,)
