@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     ack_deadlines: str = DEFAULT_ACK
     action_deadlines: str = DEFAULT_ACTION
     escalation_interval: float = Field(default=30.0, gt=0)
+    audit_seal_interval: float = Field(default=1.0, gt=0)
     scheduler_in_process: bool = True
     # "kid:base64(32 bytes)" comma-separated; the first encrypts, all decrypt (rotation).
     reporter_keys: str = _DEV_REPORTER_KEY

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -66,11 +66,9 @@ def claim(session: Session, *, api_key_id: str, key: str, fp: str, ttl: timedelt
         api_key_id=api_key_id, key=key, fingerprint=fp, state="in_flight", created_at=now,
         expires_at=now + ttl).on_conflict_do_nothing().returning(IdempotencyRecord.key)
     try:
-        if pg:
+        if pg:  # for the rest of this short transaction: it takes no other contended lock
             session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
         claimed = session.execute(ins).first() is not None
-        if pg:
-            session.execute(text("SET LOCAL lock_timeout = DEFAULT"))
     except OperationalError as exc:
         if "lock timeout" in str(exc.orig) or getattr(exc.orig, "sqlstate", "") == "55P03":
             raise _in_flight() from None
@@ -95,12 +93,13 @@ def claim(session: Session, *, api_key_id: str, key: str, fp: str, ttl: timedelt
 def complete(session: Session, *, api_key_id: str, key: str, status: int,
              body: dict[str, Any]) -> None:
     """Store the answer in the same transaction as the claim and the report."""
-    record = session.get(IdempotencyRecord, (api_key_id, key))
-    if record is None:
+    done = session.execute(update(IdempotencyRecord).where(
+        IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.key == key,
+        IdempotencyRecord.state == "in_flight").values(
+            state="done", response_status=status,
+            response_body=json.dumps(body, ensure_ascii=False)))
+    if getattr(done, "rowcount", 1) != 1:
         raise RuntimeError("idempotency key was not claimed in this transaction")
-    record.state, record.response_status = "done", status
-    record.response_body = json.dumps(body, ensure_ascii=False)
-    session.flush()
 
 
 def purge_expired(session: Session, *, now: datetime | None = None) -> int:

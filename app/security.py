@@ -92,9 +92,10 @@ def current_principal(request: Request,
         if wait:
             raise TooManyRequests("Too many requests for this key; slow down.",
                                   headers={"Retry-After": retry_after(wait)})
-    # End the read transaction at once: on SQLite it holds the database lock (BEGIN
-    # IMMEDIATE), which work committed on other connections (audit sealing) must be able to take.
-    session.commit()
+    if session.get_bind().dialect.name == "sqlite":
+        # End the read transaction at once: on SQLite it holds the database lock (BEGIN
+        # IMMEDIATE), which other connections (the audit sealer) must be able to take.
+        session.commit()
     request.state.principal = principal
     return principal
 

@@ -63,16 +63,18 @@ def agency_version(session: Session, agency_id: int) -> str:
     return f"{row[0]}.{row[1]}" if row else "0.0"
 
 
-def touch(session: Session, cases: list[Case], event: str) -> None:
+def touch(session: Session, cases: list[Case], event: str,
+          hooked: dict[int, str] | None = None) -> None:
     """Record a change of these cases: a fresh feed position for each, and `event` queued
-    for the agencies that take pushes, in this same transaction."""
+    for the agencies that take pushes, in this same transaction. `hooked` (agency id -> code
+    of those with a live webhook), when the caller knows it, saves a look-up."""
     if not cases:
         return
     with session.no_autoflush:  # new cases get their position in their INSERT
         txid, seqs = next_positions(session, len(cases))
         for case, seq in zip(cases, seqs, strict=True):
             case.change_txid, case.change_seq = txid, seq
-    webhooks.emit(session, cases, event)
+    webhooks.emit(session, cases, event, hooked=hooked)
     session.flush()
 
 

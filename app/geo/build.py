@@ -1,12 +1,26 @@
-"""Builds the `Index` from the rows of `source` (pure: rows in, index out)."""
+"""Builds the index's tables from the packages' data, and writes `app/geo/index.marshal`.
 
-from typing import TypeVar
+    python -m app.geo.build          # (re)write the file from the installed packages
+    python -m app.geo.build --check  # exit 1 if the file is not what they give
 
+`tables` is pure (rows in, plain tables out); `index.from_tables` makes the `Index` of them.
+The tables hold only what `marshal` stores (str, int, float, bool, None, tuple, list, dict), so
+loading them is a few milliseconds: no JSON parse, no SQLite, no import of the packages.
+"""
+
+import argparse
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from typing import Any, TypeVar
+
+from app.geo import index
 from app.geo.index import (
     DISTRICT_KIND,
     EXTRA_PROVINCE_ALIASES,
     WARD_KIND,
-    Index,
     NewWard,
     OldDistrict,
     OldWard,
@@ -15,7 +29,7 @@ from app.geo.index import (
     strip_type,
 )
 from app.geo.source import Conversion, LegacyRow, NewRow
-from app.geo.text import key_of, spaced_of, word_count
+from app.geo.text import accent_key_of, key_of, spaced_of, word_count
 
 T = TypeVar("T")
 Table = dict[str, list[T]]
@@ -130,17 +144,14 @@ def _old_wards(
                 islands[district_id] = targets[0]
             continue
         short = strip_type(r.ward, r.ward_type)
-        ward_id, kind = f"{district_id}_{r.ward_key}", WARD_KIND[r.ward_type]
-        code = code_of_old[r.province_key]
-        own = OldWard(ward_id, district_id, r.province_key, code, kind, short, False, targets)
+        kind, code = WARD_KIND[r.ward_type], code_of_old[r.province_key]
+        own = OldWard(short, kind, False, targets, code, district_id)
         table = by_district.setdefault(district_id, {})
         primary = key_of(short)
         table.setdefault(primary, []).append(own)
         aliases = alias_keys(r.ward_keywords, primary)
         if aliases:
-            aliased = OldWard(
-                ward_id, district_id, r.province_key, code, kind, short, True, targets
-            )
+            aliased = OldWard(short, kind, True, targets, code, district_id)
             for key in aliases:
                 table.setdefault(key, []).append(aliased)
     return by_district, islands
@@ -156,7 +167,58 @@ def _add_splits(
             forms.add("*" if u.alias else spaced_of(u.short))
 
 
-def build(new: list[NewRow], legacy: list[LegacyRow], conv: Conversion) -> Index:
+def _prefixes(splits: dict[str, set[str]]) -> set[str]:
+    """Joined words that a longer name starts with, where the words may split: at the name's
+    own word breaks, anywhere in a glued alias."""
+    out: set[str] = set()
+    for key, forms in splits.items():
+        for form in forms:
+            if form == "*":
+                out.update(key[:i] for i in range(1, len(key)))
+            else:
+                words = form.split(" ")
+                out.update("".join(words[:i]) for i in range(1, len(words)))
+    return out
+
+
+def _display(ward_names: dict[str, str], ward_provinces: dict[str, str]) -> dict[str, Any]:
+    """Names and codes as `app/geo/units.py` (the `vietnam-provinces` package) gives them:
+    official code -> package code, matched by province and name (see `app/geo/codes.py`)."""
+    from app.geo import units  # imports the package: only at build time
+
+    package_wards = units.wards()
+    to_package: dict[str, str] = {}
+    for code, name in ward_names.items():  # most wards: same code, same spelling
+        same = package_wards.get(code)
+        if same is not None and same.name == name:
+            to_package[code] = code
+    taken = set(to_package.values())
+    by_name = {
+        (w.province_code, accent_key_of(w.name)): w.code
+        for w in package_wards.values()
+        if w.code not in taken
+    }
+    for code, name in ward_names.items():
+        if code not in to_package:
+            package = by_name.get((ward_provinces[code], accent_key_of(name)))
+            if package is not None:
+                to_package[code] = package
+    display_wards = {}
+    for code, name in ward_names.items():
+        ward = units.ward(to_package[code]) if code in to_package else None
+        display_wards[code] = ward.name if ward else name
+    return {
+        "to_package": to_package,
+        "display_wards": display_wards,
+        "display_provinces": {code: p.name for code, p in units.provinces().items()},
+    }
+
+
+def _ids(table: dict[str, list[T]], ids: dict[int, int]) -> dict[str, list[int]]:
+    return {key: [ids[id(u)] for u in units] for key, units in table.items()}
+
+
+def tables(new: list[NewRow], legacy: list[LegacyRow], conv: Conversion) -> dict[str, Any]:
     code_of_new = {r.province_key: r.province_code for r in new}
     code_of_old = {o: code_of_new[n] for n, olds in conv.provinces.items() for o in olds}
     ward_code_of = {(r.province_key, r.ward_key): r.ward_code for r in new}
@@ -167,27 +229,150 @@ def build(new: list[NewRow], legacy: list[LegacyRow], conv: Conversion) -> Index
     old_wards, islands = _old_wards(legacy, conv, ward_code_of, code_of_old)
     old_keys = frozenset(k for table in old_wards.values() for k in table)
     keys = frozenset(provinces) | frozenset(new_all) | frozenset(districts_all) | old_keys
-    tables: list[dict[str, list[NewWard]] | dict[str, list[OldDistrict]] | dict[str, list[OldWard]]]
-    tables = [new_all, districts_all, *old_wards.values()]
-    for table in tables:
+    units: list[Table[NewWard] | Table[OldDistrict] | Table[OldWard]]
+    units = [new_all, districts_all, *old_wards.values()]
+    for table in units:
         _add_splits(table, splits)
+    if keys != splits.keys():  # `index.from_tables` takes the keys of `splits`
+        raise ValueError("names without a spaced form")
     old_provinces: dict[str, tuple[str, ...]] = {}
     for n, olds in conv.provinces.items():
         # the legacy province that gave today's province its name comes first
         old_provinces[code_of_new[n]] = tuple(sorted(olds, key=lambda o: o != n))
-    return Index(
-        provinces=provinces,
-        new_wards=new_wards,
-        new_wards_all=new_all,
-        districts=districts,
-        districts_all=districts_all,
-        old_wards=old_wards,
-        old_provinces=old_provinces,
-        island_targets=islands,
-        keys=keys,
-        splits={k: frozenset(v) for k, v in splits.items()},
-        max_words=min(most_words + 2, 8),
-        centroids=tuple((r.ward_code, r.province_code, r.lat, r.lon) for r in new),
-        ward_names={r.ward_code: r.ward for r in new},
-        ward_provinces={r.ward_code: r.province_code for r in new},
+    # each unit once, tables refer to it by position
+    ward_list = list({id(w): w for ws in new_all.values() for w in ws}.values())
+    ward_ids = {id(w): i for i, w in enumerate(ward_list)}
+    district_list = list({id(d): d for ds in districts_all.values() for d in ds}.values())
+    district_ids = {id(d): i for i, d in enumerate(district_list)}
+    ward_names = {r.ward_code: r.ward for r in new}
+    ward_provinces = {r.ward_code: r.province_code for r in new}
+    by_province: dict[str, dict[str, Table[OldWard]]] = {}
+    for district in sorted(old_wards):
+        old_province = district.split("_", 1)[0]
+        if f"{old_province}_" not in district or old_province not in code_of_old:
+            raise ValueError(f"district id {district!r} does not start with its province")
+        by_province.setdefault(old_province, {})[district] = old_wards[district]
+    packed_old = {
+        old_province: (
+            code_of_old[old_province],
+            marshal.dumps(
+                _pooled(
+                    {
+                        district: {k: [tuple(w)[:4] for w in ws] for k, ws in table.items()}
+                        for district, table in tables.items()
+                    },
+                    {},
+                ),
+                4,
+            ),
+        )
+        for old_province, tables in by_province.items()
+    }
+    everywhere: dict[str, list[str]] = {}
+    for old_province in sorted(by_province):
+        for key in {k for table in by_province[old_province].values() for k in table}:
+            everywhere.setdefault(key, []).append(old_province)
+    everywhere_blob = marshal.dumps(
+        _pooled({k: tuple(v) for k, v in sorted(everywhere.items())}, {}), 4
     )
+    out = {
+        "provinces": {k: [tuple(p) for p in names] for k, names in provinces.items()},
+        "new_wards": [tuple(w) for w in ward_list],
+        "new_ward_keys": {code: _ids(t, ward_ids) for code, t in new_wards.items()},
+        "new_ward_keys_all": _ids(new_all, ward_ids),
+        "districts": [tuple(d) for d in district_list],
+        "district_keys": {o: _ids(t, district_ids) for o, t in districts.items()},
+        "district_keys_all": _ids(districts_all, district_ids),
+        "old_wards": packed_old,
+        "old_wards_everywhere": everywhere_blob,
+        "old_provinces": old_provinces,
+        "island_targets": islands,
+        "splits": {k: tuple(sorted(v)) for k, v in sorted(splits.items())},
+        "prefixes": tuple(sorted(_prefixes(splits))),
+        "max_words": min(most_words + 2, 8),
+        "centroids": tuple((r.ward_code, r.province_code, r.lat, r.lon) for r in new),
+        "ward_names": ward_names,
+        "ward_provinces": ward_provinces,
+        **_display(ward_names, ward_provinces),
+    }
+    pooled: dict[str, Any] = _pooled(out, {})
+    return pooled
+
+
+def _pooled(obj: Any, pool: dict[str, str]) -> Any:
+    """`obj` with equal strings made one object: marshal then writes each string once."""
+    if isinstance(obj, str):
+        return pool.setdefault(obj, obj)
+    if isinstance(obj, dict):
+        return {_pooled(k, pool): _pooled(v, pool) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_pooled(v, pool) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(_pooled(v, pool) for v in obj)
+    return obj
+
+
+def tables_from_packages() -> dict[str, Any]:
+    from app.geo import source
+
+    return tables(*source.load_rows(), source.load_conversion())
+
+
+def _sha256(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def contents() -> dict[str, Any]:
+    """What the file holds for the installed packages."""
+    paths = index.source_paths()
+    return {
+        "format": index.FORMAT,
+        "source_sizes": [os.stat(p).st_size for p in paths],
+        "source_sha256": [_sha256(p) for p in paths],
+        "tables": tables_from_packages(),
+    }
+
+
+def comparable(contents: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`contents` with the packed tables unpacked: marshal's bytes for equal data may differ
+    from one process to the next (it shares objects by identity), their contents may not."""
+    if contents is None:
+        return None
+    tables = dict(contents["tables"])
+    tables["old_wards"] = {
+        o: (code, marshal.loads(blob)) for o, (code, blob) in tables["old_wards"].items()
+    }
+    tables["old_wards_everywhere"] = marshal.loads(tables["old_wards_everywhere"])
+    return {**contents, "tables": tables}
+
+
+def is_current() -> bool:
+    return comparable(index.read_file()) == comparable(contents())
+
+
+def write(path: str | None = None) -> None:
+    path = path or index.FILE
+    data = marshal.dumps(contents(), 4)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.geo.build", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
+    args = parser.parse_args(argv)
+    if args.check:
+        current = is_current()
+        print(f"{index.FILE}: {'current' if current else 'STALE (run python -m app.geo.build)'}")
+        return 0 if current else 1
+    write()
+    print(f"wrote {index.FILE} ({os.path.getsize(index.FILE):,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

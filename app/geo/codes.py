@@ -7,49 +7,31 @@ package (e.g. Phường Bàn Cờ: official 27154, package 27160; Phường Ph�
 the package gives 13285 to Phường Châu Sơn).
 
 The resolver works on official codes internally. `OUTPUT_CODES` says which codes it returns (and
-reads first from callers); names always come from `app/geo/units.py`, matched by name.
+reads first from callers); names always come from `app/geo/units.py`, matched by name. The
+matching is done when the index is built (`app.geo.build`), so answering never imports the
+package.
 """
 
 from functools import cache
 from typing import Final, Literal
 
-from app.geo import index, units
-from app.geo.text import accent_key_of
+from app.geo import index
 from app.geo.types import Ward
 
 OUTPUT_CODES: Final[Literal["official", "package"]] = "official"
 
 
 @cache
-def _maps() -> tuple[dict[str, str], dict[str, str]]:
-    """official -> package and package -> official, matched by province and name."""
-    ix = index.get()
-    package_wards = units.wards()
-    to_package: dict[str, str] = {}
-    for code, name in ix.ward_names.items():  # most wards: same code, same spelling
-        same = package_wards.get(code)
-        if same is not None and same.name == name:
-            to_package[code] = code
-    taken = set(to_package.values())
-    by_name = {
-        (w.province_code, accent_key_of(w.name)): w.code
-        for w in package_wards.values()
-        if w.code not in taken
-    }
-    for code, name in ix.ward_names.items():
-        if code not in to_package:
-            package = by_name.get((ix.ward_provinces[code], accent_key_of(name)))
-            if package is not None:
-                to_package[code] = package
-    return to_package, {p: o for o, p in to_package.items()}
+def _to_official() -> dict[str, str]:
+    return {p: o for o, p in index.get().to_package.items()}
 
 
 def to_package(official: str) -> str | None:
-    return _maps()[0].get(official)
+    return index.get().to_package.get(official)
 
 
 def to_official(package: str) -> str | None:
-    return _maps()[1].get(package)
+    return _to_official().get(package)
 
 
 def output(official: str) -> str:
@@ -81,11 +63,8 @@ def official_wards() -> dict[str, Ward]:
 
 
 def ward_name(official: str) -> str:
-    package = to_package(official)
-    ward = units.ward(package) if package else None
-    return ward.name if ward else index.get().ward_names[official]
+    return index.get().display_wards[official]
 
 
 def province_name(code: str) -> str | None:
-    province = units.province(code)
-    return province.name if province else None
+    return index.get().display_provinces.get(code)

@@ -6,7 +6,7 @@ at most 1 edit for names of 5-9 letters and 2 for longer ones (a transposition i
 only a single best candidate is accepted: a tie is not a guess we make.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from app.geo import index
 from app.geo.edits import MAX_SLOT, closest, slot_end
@@ -78,9 +78,10 @@ def ward(
         if found:
             return found
     new = ix.new_wards.get(ctx.province_code, {})
-    old: dict[str, list[OldWard]] = {}
+    merged: dict[str, Sequence[OldWard]] = {}
     for d in district:
-        old.update(ix.old_wards.get(d.id, {}))
+        merged.update(ix.old_wards.district(d.id))
+    old: Mapping[str, Sequence[OldWard]] = merged
     if not district and ctx.old_only:
         old = old_wards_of(ctx.old_provinces[0])
     # Only names after a ward type word: an untyped phrase one letter from a ward's name is

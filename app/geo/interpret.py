@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from app.geo import fuzzy, index
 from app.geo.index import Index, OldDistrict
-from app.geo.mentions import DISTRICT_MARKS, WARD_MARKS, Mention, find, left_edge
+from app.geo.mentions import DISTRICT_MARKS, WARD_MARKS, Mention, left_edge
 from app.geo.pick import (
     Context,
     Found,
@@ -32,9 +32,9 @@ Step = Callable[[Sequence[Token], Sequence[Mention], Context], Found | None]
 UNRESOLVED = Found("unresolved")
 
 
-def interpret(tokens: Sequence[Token], hint: str | None = None) -> Found:
+def interpret(tokens: Sequence[Token], mentions: Sequence[Mention], hint: str | None) -> Found:
+    """`tokens` and their `mentions` as `mentions.scan` gives them."""
     ix = index.get()
-    mentions = find(tokens, ix.keys, ix.max_words, ix.splits)
     ctx = province_context(ix, tokens, mentions, hint)
     if ctx is None:
         found = without_province(ix, tokens, mentions)

@@ -7,10 +7,11 @@ hamlet or street word ("thôn", "ấp", "bản", "đường"...) is `excluded`: 
 often named like a ward somewhere else.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Container, Mapping, Sequence
+from functools import lru_cache
 from typing import Final, NamedTuple
 
-from app.geo.text import Token, accent_sig
+from app.geo.text import MAX_TOKENS, Token, accent_sig, segment_tokens, segments
 
 WARD_MARKS: Final = frozenset({"xa", "phuong", "thitran", "dackhu"})
 DISTRICT_MARKS: Final = frozenset({"quan", "huyen", "thixa", "district", "city"})
@@ -57,6 +58,8 @@ _EXCLUDERS: Final = {
 }
 # fmt: on
 _EXCLUDER_ACCENTS: Final = {plain: accent_sig(word) for plain, word in _EXCLUDERS.items()}
+# The words after which `marker_before` may find a mark (besides the bigrams of _TWO).
+_MARK_WORDS: Final = frozenset(_ONE) | frozenset(_EXCLUDERS)
 
 
 def _excludes(token: Token) -> bool:
@@ -180,67 +183,139 @@ def _type_word_first(tokens: Sequence[Token], i: int) -> bool:
     return tokens[i].plain in _ONE and _spelt_as_type(tokens[i])
 
 
-def _runs(tokens: Sequence[Token], marks: Sequence[str | None]) -> tuple[list[bool], list[bool]]:
-    """Per token: inside a ward name after its type word but not its first word ("xã Đông
-    Trà Bồng"); inside a hamlet or street name ("bản Nà Làng", "đường Lê Lợi")."""
-    inner, hamlet = [False] * len(tokens), [False] * len(tokens)
+def _found(
+    tokens: Sequence[Token],
+    keys: Container[str],
+    max_words: int,
+    splits: Mapping[str, Collection[str]],
+    prefixes: Container[str],
+) -> list[Mention]:
+    """Every span of one comma segment (all of `tokens`) that names a known place, left to
+    right, before `_kept`; linear in len(tokens). Run once per distinct segment (`_segment`).
+
+    Per token it first notes the run it is in: inside a ward name after its type word but
+    not its first word ("xã Đông Trà Bồng": `inner`), inside a hamlet or street name ("bản Nà
+    Làng", "đường Lê Lợi": `hamlet`). A span of several words must split where the name does
+    ("so nha" is not "Sơn Hà"); a glued alias of the data ("sonha") cannot say, so it is
+    trusted over several words only with a type word ("xã Sơn Hà")."""
+    n = len(tokens)
+    plains = [t.plain for t in tokens]
+    marks: list[str | None] = [None] * n
+    inner, hamlet = [False] * n, [False] * n
     run: str | None = None
-    for i, t in enumerate(tokens):
-        if t.soft or (i and tokens[i - 1].seg != t.seg):
-            run = None  # a new segment, or after " - ": "Tô Hiệu - Thường Tín District"
-        if marks[i] is not None:
-            run = marks[i]
-        inner[i] = marks[i] is None and run in WARD_MARKS
-        hamlet[i] = run == EXCLUDE
-        if run == EXCLUDE and t.plain.isdigit():
-            run = None  # "tổ 7 Kim Ngân": a hamlet's number ends its name
-    return inner, hamlet
+    for i in range(n):
+        mark = None  # only type and hamlet words (and their bigrams) mark what follows
+        if i and (
+            plains[i - 1] in _MARK_WORDS or (i >= 2 and (plains[i - 2], plains[i - 1]) in _TWO)
+        ):
+            mark = marks[i] = marker_before(tokens, i)
+        if tokens[i].soft:
+            run = None  # after " - ": "Tô Hiệu - Thường Tín District"
+        if mark is not None:
+            run = mark
+        inner[i] = mark is None and run in WARD_MARKS
+        if run == EXCLUDE:
+            hamlet[i] = True
+            if plains[i].isdigit():
+                run = None  # "tổ 7 Kim Ngân": a hamlet's number ends its name
+    found: list[Mention] = []
+    new = tuple.__new__
+    for i in range(n):
+        prefix = marks[i]
+        mark = None if prefix == EXCLUDE else prefix
+        key = ""
+        for j in range(i, min(i + max_words, n)):
+            key += plains[j]
+            if key not in keys:
+                if key in prefixes:
+                    continue
+                break  # no longer name starts with these words
+            after = _AFTER.get(plains[j + 1]) if j + 1 < n and not tokens[j + 1].soft else None
+            if j > i:  # several words must split where the name does
+                forms = splits[key]
+                if " ".join(plains[i : j + 1]) not in forms and (
+                    (mark or after) is None or "*" not in forms
+                ):
+                    continue
+            # "tổ 7 Kim Ngân": a name right after a hamlet's number starts afresh
+            at_start = i == 0 or tokens[i].soft or (hamlet[i - 1] and plains[i - 1].isdigit())
+            found.append(new(Mention, (i, j + 1, key, mark, after, hamlet[i], inner[i], at_start)))
+    return found
+
+
+def _kept(tokens: Sequence[Token], found: list[Mention]) -> list[Mention]:
+    """`found` less the type words read as names: "Xa Son Thuy" is xã + name when a name
+    starts after the type word; kept otherwise ("Quan Triều Ward", "Phượng Tiến")."""
+    starts = {m.start for m in found}
+    return [
+        m
+        for m in found
+        if m.prefix is not None
+        or m.postfix is not None
+        or m.start + 1 not in starts
+        or not _type_word_first(tokens, m.start)
+    ]
 
 
 def find(
     tokens: Sequence[Token],
-    keys: frozenset[str],
+    keys: Container[str],
     max_words: int,
-    splits: Mapping[str, frozenset[str]],
+    splits: Mapping[str, Collection[str]],
+    prefixes: Container[str],
 ) -> list[Mention]:
     """Every span that names a known place, left to right; linear in len(tokens). A span of
-    several words must split where the name does: "so nha" is not "Sơn Hà"."""
+    several words must split where the name does: "so nha" is not "Sơn Hà". A mention never
+    crosses a comma, so each segment is searched alone."""
     found: list[Mention] = []
-    marks = [marker_before(tokens, i) for i in range(len(tokens))]
-    inner, hamlet = _runs(tokens, marks)
-    for i, first in enumerate(tokens):
-        prefix = marks[i]
-        key = ""
-        for j in range(i, min(i + max_words, len(tokens))):
-            if tokens[j].seg != first.seg:
-                break
-            key += tokens[j].plain
-            if key not in keys:
-                continue
-            mark = None if prefix == EXCLUDE else prefix
-            after = _marker_after(tokens, j + 1)
-            if j > i and not _aligned(tokens, i, j, splits[key], mark or after):
-                continue
-            at_start = i == 0 or tokens[i - 1].seg != first.seg or first.soft
-            # "tổ 7 Kim Ngân": a name right after a hamlet's number starts afresh
-            at_start = at_start or (hamlet[i - 1] and tokens[i - 1].plain.isdigit())
-            found.append(Mention(i, j + 1, key, mark, after, hamlet[i], inner[i], at_start))
-    starts = {m.start for m in found}
-    return [m for m in found if not _reads_as_type_word(tokens, m, starts)]
+    start = 0
+    while start < len(tokens):
+        end = start + 1
+        while end < len(tokens) and tokens[end].seg == tokens[start].seg:
+            end += 1
+        for m in _found(tokens[start:end], keys, max_words, splits, prefixes):
+            found.append(m._replace(start=m.start + start, end=m.end + start))
+        start = end
+    return _kept(tokens, found)
 
 
-def _aligned(
-    tokens: Sequence[Token], i: int, j: int, forms: frozenset[str], typed: str | None
-) -> bool:
-    """Do the words split where the name does? A glued alias of the data ("sonha") cannot
-    say, so it is trusted over several words only with a type word ("xã Sơn Hà")."""
-    if " ".join(t.plain for t in tokens[i : j + 1]) in forms:
-        return True
-    return typed is not None and "*" in forms
+@lru_cache(maxsize=1 << 14)
+def _segment(part: str, seg: int) -> tuple[tuple[Token, ...], tuple[Mention, ...]]:
+    """Tokens and mentions of one comma segment, positions counted from its start. Cached:
+    segments recur ("Huyện Cầu Ngang", "Tỉnh Đồng Nai"); the bound keeps memory bounded."""
+    from app.geo import index  # index imports nothing of this module; late for clarity
+
+    ix = index.get()
+    tokens = segment_tokens(part, seg)
+    return tuple(tokens), tuple(_found(tokens, ix.keys, ix.max_words, ix.splits, ix.prefixes))
 
 
-def _reads_as_type_word(tokens: Sequence[Token], m: Mention, starts: set[int]) -> bool:
-    """ "Xa Son Thuy" is xã + name when a name starts after the type word; kept otherwise
-    ("Quan Triều Ward", "Phượng Tiến")."""
-    untyped = m.prefix is None and m.postfix is None
-    return untyped and m.start + 1 in starts and _type_word_first(tokens, m.start)
+def scan(text: str, head: bool = False) -> tuple[list[Token], list[Mention]]:
+    """`tokenize(text, head)` and `find` of its tokens with the index's names, a comma segment
+    at a time (each cached)."""
+    tokens: list[Token] = []
+    found: list[Mention] = []
+    new = tuple.__new__
+    for seg, part in enumerate(segments(text, head)):
+        lower = part.lower()
+        # Tokens ignore case: one cache entry for "Xã X" and "XÃ X", unless lower() is not one
+        # character for one (only "İ" grows) or depends on context (only "Σ").
+        if len(lower) == len(part) and "Σ" not in part:
+            part = lower
+        seg_tokens, seg_found = _segment(part, seg)
+        offset = len(tokens)
+        tokens.extend(seg_tokens)
+        if offset == 0:
+            found.extend(seg_found)
+        else:
+            for m in seg_found:
+                found.append(
+                    new(Mention, (m[0] + offset, m[1] + offset, m[2], m[3], m[4], m[5], m[6], m[7]))
+                )
+    if len(tokens) > MAX_TOKENS:  # a long text: cut it as `tokenize` does and search afresh
+        from app.geo import index
+
+        ix = index.get()
+        tokens = tokens[:MAX_TOKENS] if head else tokens[-MAX_TOKENS:]
+        return tokens, find(tokens, ix.keys, ix.max_words, ix.splits, ix.prefixes)
+    return tokens, _kept(tokens, found)

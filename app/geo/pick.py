@@ -2,9 +2,7 @@
 among mentions and among units that share a name."""
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import cache
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from app.geo import index
 from app.geo.edits import longer, slot_end
@@ -20,16 +18,14 @@ NOT_PROVINCE = WARD_MARKS | (DISTRICT_MARKS - PROVINCE_MARKS)
 _KIND_OF_MARK = {"district": {"quan", "huyen"}, "town": {"thitran", "thixa"}}
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Found(NamedTuple):
     resolution: Resolution
     province_code: str | None = None
     wards: tuple[str, ...] = ()  # official codes, the chosen one first
     ambiguous: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(NamedTuple):
     province_code: str
     old_provinces: tuple[str, ...]  # legacy provinces to search, the one named first
     old_only: bool  # named by a 63-era province that is not one of today's names
@@ -154,30 +150,18 @@ def old_ward_in(
 ) -> Found | None:
     """A legacy ward of one of `districts` named left of `bound`."""
     ix = index.get()
-    tables = [ix.old_wards.get(d.id, {}) for d in districts]
+    tables = [ix.old_wards.district(d.id) for d in districts]
     wards = choose(tokens, mentions, tables, bound)
     return legacy_found(wards, districts[0].province_code) if wards else None
 
 
-@cache
-def old_wards_of(old_province: str) -> dict[str, list[OldWard]]:
-    """Legacy wards of a 63-era province by key (merged lazily: most requests never need it)."""
-    ix = index.get()
-    ids = {d.id for ds in ix.districts.get(old_province, {}).values() for d in ds}
-    merged: dict[str, list[OldWard]] = {}
-    for district_id in sorted(ids):
-        for key, wards in ix.old_wards.get(district_id, {}).items():
-            merged.setdefault(key, []).extend(wards)
-    return merged
+def old_wards_of(old_province: str) -> Table[OldWard]:
+    """Legacy wards of a 63-era province by key."""
+    return index.get().old_wards.province(old_province)
 
 
-@cache
-def old_wards_everywhere() -> dict[str, list[OldWard]]:
-    merged: dict[str, list[OldWard]] = {}
-    for old_province in sorted(index.get().districts):
-        for key, wards in old_wards_of(old_province).items():
-            merged.setdefault(key, []).extend(wards)
-    return merged
+def old_wards_everywhere() -> Table[OldWard]:
+    return index.get().old_wards.everywhere()
 
 
 def province_context(

@@ -1,18 +1,18 @@
 """`resolve`: the order of evidence (ward code, address text, coordinates, province code)."""
 
-import logging
 import math
+from functools import lru_cache
 
 from app.geo import codes, index, nearest
 from app.geo.interpret import interpret
+from app.geo.mentions import scan
 from app.geo.pick import Found
-from app.geo.text import MAX_CHARS, tokenize
+from app.geo.text import MAX_CHARS
 from app.geo.types import UNRESOLVED, Candidate, Location
 from app.vocab import Resolution
 
-log = logging.getLogger(__name__)
 
-
+@lru_cache(maxsize=1 << 13)  # answers recur: a ward's is built once
 def _ward_location(
     resolution: Resolution, wards: tuple[str, ...], ambiguous: bool = False
 ) -> Location:
@@ -29,6 +29,7 @@ def _ward_location(
     )
 
 
+@lru_cache(maxsize=64)
 def _province_location(province_code: str) -> Location:
     return Location("province_only", province_code, codes.province_name(province_code))
 
@@ -36,10 +37,10 @@ def _province_location(province_code: str) -> Location:
 def _text(address: object, hint: str | None) -> Found | None:
     if not isinstance(address, str) or not address.strip():
         return None
-    found = interpret(tokenize(address), hint)
+    found = interpret(*scan(address), hint)
     if found.resolution == "unresolved" and len(address) > MAX_CHARS:
         # Units come last in an address, so the tail is read; a long note may start with it.
-        found = interpret(tokenize(address, head=True), hint)
+        found = interpret(*scan(address, head=True), hint)
     return found
 
 
@@ -94,7 +95,9 @@ def resolve(
     try:
         return _resolve(address, province_code, ward_code, lat, lon)
     except Exception:  # a resolver bug must not lose a child-protection report: route manually
-        log.exception("geo.resolve failed; returning unresolved")
+        import logging  # imported here: the batch command starts faster without it
+
+        logging.getLogger(__name__).exception("geo.resolve failed; returning unresolved")
         return UNRESOLVED
 
 

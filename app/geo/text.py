@@ -80,16 +80,36 @@ def _words(segment: str) -> tuple[tuple[str, str], ...]:
     return tuple(pair for raw in _WORD.findall(segment) for pair in _word(raw))
 
 
+_DROP_ANY = re.compile("[" + "".join(map(chr, _DROP)) + "]")
+
+
+def segments(text: str, head: bool = False) -> list[str]:
+    """The comma segments of the last MAX_CHARS characters (with `head`, the first ones),
+    normalised (NFC, apostrophes dropped)."""
+    text = text[:MAX_CHARS] if head else text[-MAX_CHARS:]
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    if _DROP_ANY.search(text):
+        text = text.translate(_DROP)
+    return _SEGMENT.split(text)
+
+
+def segment_tokens(part: str, seg: int) -> list[Token]:
+    """Tokens of one comma segment, numbered `seg`."""
+    tokens: list[Token] = []
+    new = tuple.__new__
+    for n, piece in enumerate(_DASH.split(part)):
+        for k, (plain, accent) in enumerate(_words(piece)):
+            tokens.append(new(Token, (plain, accent, seg, n > 0 and k == 0)))
+    return tokens
+
+
 def tokenize(text: str, head: bool = False) -> list[Token]:
     """Tokens of the last MAX_CHARS characters, at most MAX_TOKENS of them (the rightmost);
     with `head`, of the first ones instead."""
-    text = text[:MAX_CHARS] if head else text[-MAX_CHARS:]
-    text = unicodedata.normalize("NFC", text).translate(_DROP)
     tokens: list[Token] = []
-    for seg, part in enumerate(_SEGMENT.split(text)):
-        for n, piece in enumerate(_DASH.split(part)):
-            words = _words(piece)
-            tokens.extend(Token(p, a, seg, n > 0 and k == 0) for k, (p, a) in enumerate(words))
+    for seg, part in enumerate(segments(text, head)):
+        tokens.extend(segment_tokens(part, seg))
     return tokens[:MAX_TOKENS] if head else tokens[-MAX_TOKENS:]
 
 

@@ -1,20 +1,20 @@
 """Hotline side: reports, triage, audit of a report."""
 
 import json
-import logging
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Header
+from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app import audit, idempotency
 from app.admin.schemas import AssignIn
 from app.admin.service import agency_by_code
+from app.audit import sealer
 from app.cases.assign import LIVE, apply_decision, manual_decision, record
-from app.deps import AppSettings, DbSession, SideSessions
+from app.deps import AppSettings, DbSession
 from app.errors import Conflict, Forbidden, InvalidField
 from app.models import Agency, AuditSeal, Case, Report, utcnow
 from app.observability import REPORTS
@@ -24,21 +24,10 @@ from app.routing.directory import agency_ref
 from app.security import Principal, allow
 from app.triage import ruleset
 
-log = logging.getLogger("app.reports")
 router = APIRouter(prefix="/v1", tags=["hotline"])
 
 IDEMPOTENCY_DOC = ("Required. The same key and body replay the first response; another body "
                    "gives 422; a retry while the first is in flight gives 409.")
-
-
-def seal_audit(factory: sessionmaker[Session], checkpoint_path: str | None) -> None:
-    """After commit: link the new audit entries into the chain (best effort; the scheduler and
-    `audit verify` finish what is left)."""
-    try:
-        with factory() as session, session.begin():
-            audit.seal_pending(session, checkpoint_path=checkpoint_path)
-    except Exception as exc:  # never fail a request that has already committed
-        log.warning("audit sealing deferred: %s", type(exc).__name__)
 
 
 def _existing_external_ref(session: Session, principal: Principal, ref: str | None) -> None:
@@ -56,9 +45,7 @@ def create_report(
     report_in: ReportIn,
     principal: Annotated[Principal, allow("callcentre", "app")],
     session: DbSession,
-    side: SideSessions,
     settings: AppSettings,
-    background: BackgroundTasks,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key",
                                                   description=IDEMPOTENCY_DOC)] = None,
 ) -> Any:
@@ -73,12 +60,13 @@ def create_report(
         return JSONResponse(replay.body, status_code=replay.status,
                             headers={"Idempotent-Replayed": "true"})
     _existing_external_ref(session, principal, report_in.external_ref)
-    report = service.create_report(session=session, report_in=report_in, principal=principal,
+    intake = service.create_report(session=session, report_in=report_in, principal=principal,
                                    settings=settings)
-    body = ReportOut.model_validate(service.report_view(session, report)).model_dump(
-        mode="json")
+    report = intake.report
+    body = ReportOut.model_validate(service.report_view(session, report, intake.cases)
+                                    ).model_dump(mode="json")
     idempotency.complete(session, api_key_id=principal.key_id, key=key, status=201, body=body)
-    background.add_task(seal_audit, side, settings.audit_checkpoint_path)
+    sealer.notify()  # link the new audit entry into the chain soon, off the request path
     REPORTS.labels(report.urgency_level, body["location"]["resolution"]).inc()
     return JSONResponse(body, status_code=201)
 

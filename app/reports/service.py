@@ -22,7 +22,7 @@ from app.reports.confidential import keyring, phone_hash
 from app.reports.schemas import ReportIn
 from app.routing.deadlines import VN_TZ, action_due
 from app.routing.directory import agency_ref, routing_candidates
-from app.routing.policy import RoutingDecision, RoutingInput, route
+from app.routing.policy import AgencyRef, RoutingDecision, RoutingInput, route
 from app.security import Principal
 from app.triage import triage
 from app.triage.types import Child, Indicators, Override, TriageInput, TriageResult
@@ -82,13 +82,12 @@ def find_report(session: Session, ref: str) -> Report | None:
                            ).one_or_none()
 
 
-def _new_reference(session: Session, received_at: datetime) -> str:
+def new_reference(received_at: datetime) -> str:
+    """`111-YYMMDD-XXXXXXXX`: the day (Vietnam time) and 40 random bits. Two references of one
+    day collide with odds of about one in a million per day at the real load; the unique
+    constraint turns that into a failed request, which the client's retry resolves."""
     day = received_at.astimezone(VN_TZ).strftime("%y%m%d")
-    while True:
-        tail = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(7))
-        ref = f"111-{day}-{tail}"
-        if session.scalar(select(Report.id).where(Report.reference == ref)) is None:
-            return ref
+    return f"111-{day}-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
 
 
 def _route_follow_up(session: Session, original: Report) -> RoutingDecision | None:
@@ -122,17 +121,24 @@ def decide_routing(session: Session, *, level: str, categories: tuple[str, ...],
                               ward_code=location.ward_code, excluded=excluded), directory)
 
 
+CaseRows = list[tuple[Case, AgencyRef]]
+
+
 def open_cases(session: Session, *, report: Report, decision: RoutingDecision,
-               deadlines: Deadlines) -> None:
-    codes = [decision.primary.code, *(a.code for a in decision.notified)]
-    ids = dict(session.execute(select(Agency.code, Agency.id).where(Agency.code.in_(codes))).all())
-    cases = [Case(report_id=report.id, agency_id=ids[ref.code], role=role, status="new",
-                  urgency_rank=LEVELS.index(report.urgency_level),
-                  ack_due_at=deadlines.ack_due_at, action_due_at=deadlines.action_due_at)
-             for ref, role in [(decision.primary, "primary"),
-                               *((a, "notified") for a in decision.notified)]]
-    session.add_all(cases)
-    changes.touch(session, cases, "case.assigned")
+               deadlines: Deadlines) -> CaseRows:
+    targets = [(decision.primary, "primary"), *((a, "notified") for a in decision.notified)]
+    missing = [ref.code for ref, _ in targets if ref.agency_id is None]
+    ids = dict(session.execute(select(Agency.code, Agency.id).where(
+        Agency.code.in_(missing))).all()) if missing else {}
+    rows = [(Case(report_id=report.id, agency_id=ref.agency_id or ids[ref.code], role=role,
+                  status="new", urgency_rank=LEVELS.index(report.urgency_level),
+                  ack_due_at=deadlines.ack_due_at, action_due_at=deadlines.action_due_at), ref)
+            for ref, role in targets]
+    session.add_all(case for case, _ in rows)
+    known = not missing  # every ref came from the directory query, webhooks included
+    hooked = {c.agency_id: ref.code for c, ref in rows if ref.has_webhook} if known else None
+    changes.touch(session, [c for c, _ in rows], "case.assigned", hooked=hooked)
+    return rows
 
 
 def routing_audit_payload(report: Report, result: TriageResult, location: Location,
@@ -153,8 +159,14 @@ def routing_audit_payload(report: Report, result: TriageResult, location: Locati
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Intake:
+    report: Report
+    cases: CaseRows  # the cases it opened, with their agencies
+
+
 def create_report(*, session: Session, report_in: ReportIn, principal: Principal,
-                  settings: Settings, now: datetime | None = None) -> Report:
+                  settings: Settings, now: datetime | None = None) -> Intake:
     now = now or utcnow()
     received_at = report_in.received_at or now
     if received_at > now + timedelta(minutes=10):
@@ -179,12 +191,12 @@ def create_report(*, session: Session, report_in: ReportIn, principal: Principal
     _seal_reporter(report, report_in, settings)
     session.add(report)
     session.flush()
-    if decision is not None:
-        open_cases(session, report=report, decision=decision, deadlines=deadlines)
+    cases = (open_cases(session, report=report, decision=decision, deadlines=deadlines)
+             if decision is not None else [])
     audit.append(session, report_id=report.id, action="report.routed" if routed else
                  "report.closed_at_hotline", actor=principal.actor, occurred_at=now,
                  payload=routing_audit_payload(report, result, location, decision))
-    return report
+    return Intake(report, cases)
 
 
 def _build_report(session: Session, report_in: ReportIn, *, principal: Principal,
@@ -193,7 +205,7 @@ def _build_report(session: Session, report_in: ReportIn, *, principal: Principal
                   now: datetime) -> Report:
     loc_in = report_in.location.model_dump(exclude_none=True) if report_in.location else {}
     return Report(
-        id=new_id(), reference=_new_reference(session, received_at), channel=report_in.channel,
+        id=new_id(), reference=new_reference(received_at), channel=report_in.channel,
         contact_type=report_in.contact_type, follow_up_of_id=original.id if original else None,
         external_ref=report_in.external_ref, submitted_by_key_id=principal.key_id,
         received_at=received_at, created_at=now, updated_at=now,
@@ -242,11 +254,17 @@ def previous_reports(session: Session, report: Report) -> int:
         Report.created_at < report.created_at)) or 0
 
 
-def report_view(session: Session, report: Report) -> dict[str, Any]:
-    """The report as the hotline sees it (API-CONTRACT.md), current assignment included."""
-    rows = session.execute(
+def report_cases(session: Session, report: Report) -> CaseRows:
+    return [(c, agency_ref(a)) for c, a in session.execute(
         select(Case, Agency).join(Agency, Agency.id == Case.agency_id)
-        .where(Case.report_id == report.id).order_by(Case.id)).all()
+        .where(Case.report_id == report.id).order_by(Case.id)).all()]
+
+
+def report_view(session: Session, report: Report, cases: CaseRows | None = None
+                ) -> dict[str, Any]:
+    """The report as the hotline sees it (API-CONTRACT.md), current assignment included.
+    `cases` when the caller has them at hand (intake), else they are read."""
+    rows = report_cases(session, report) if cases is None else cases
     live = [(c, a) for c, a in rows if c.status not in ("withdrawn", "declined")]
     primary = next((a for c, a in live if c.role == "primary"), None)
     return {
@@ -260,9 +278,9 @@ def report_view(session: Session, report: Report) -> dict[str, Any]:
                     "action_due_at": report.action_due_at},
         "primary_category": report.primary_category, "categories": report.categories,
         "location": report.location,
-        "assignment": {"agency": agency_ref(primary).to_dict()} if primary else None,
-        "notified": [agency_ref(a).to_dict() for c, a in live if c.role == "notified"],
-        "cases": [{"agency": agency_ref(a).to_dict(), "role": c.role, "status": c.status,
+        "assignment": {"agency": primary.to_dict()} if primary else None,
+        "notified": [a.to_dict() for c, a in live if c.role == "notified"],
+        "cases": [{"agency": a.to_dict(), "role": c.role, "status": c.status,
                    "acknowledged_at": c.acknowledged_at} for c, a in rows],
         "routing": {"policy_version": report.routing_policy_version,
                     "reasons": report.routing_notes},

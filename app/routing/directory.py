@@ -49,12 +49,14 @@ def is_empty(session: Session) -> bool:
     return session.execute(select(Agency.id).limit(1)).first() is None
 
 
+def webhook_clause() -> ColumnElement[bool]:
+    return exists().where(Webhook.agency_id == Agency.id, Webhook.disabled_at.is_(None))
+
+
 def reachable_clause() -> ColumnElement[bool]:
     """An agency can learn of a case: it has an active key or a live webhook."""
-    return or_(
-        exists().where(ApiKey.agency_id == Agency.id, ApiKey.revoked_at.is_(None)),
-        exists().where(Webhook.agency_id == Agency.id, Webhook.disabled_at.is_(None)),
-    )
+    return or_(exists().where(ApiKey.agency_id == Agency.id, ApiKey.revoked_at.is_(None)),
+               webhook_clause())
 
 
 def routing_candidates(session: Session, *, province_code: str | None,
@@ -66,8 +68,8 @@ def routing_candidates(session: Session, *, province_code: str | None,
     wanted = list(place.values())
     covered = select(AgencyCoverage.agency_id).where(AgencyCoverage.unit_code.in_(wanted))
     rows = session.execute(
-        select(Agency.code, Agency.name, Agency.kind, Agency.level, Agency.unit_code,
-               reachable_clause().label("reachable"))
+        select(Agency.id, Agency.code, Agency.name, Agency.kind, Agency.level, Agency.unit_code,
+               reachable_clause().label("reachable"), webhook_clause().label("hooked"))
         .where(Agency.active.is_(True),
                or_(Agency.kind == "national_desk", Agency.unit_code.in_(wanted),
                    Agency.id.in_(covered)))
@@ -80,10 +82,11 @@ def routing_candidates(session: Session, *, province_code: str | None,
         key = (r.kind, place.get(r.level))
         # Several agencies of one kind for one unit: the first registered serves.
         out.setdefault(key, AgencyRef(code=r.code, name=r.name, kind=r.kind, level=r.level,
-                                      unit_code=r.unit_code, reachable=bool(r.reachable)))
+                                      unit_code=r.unit_code, reachable=bool(r.reachable),
+                                      agency_id=r.id, has_webhook=bool(r.hooked)))
     return out
 
 
 def agency_ref(agency: Agency, *, reachable: bool = True) -> AgencyRef:
     return AgencyRef(code=agency.code, name=agency.name, kind=agency.kind, level=agency.level,
-                     unit_code=agency.unit_code, reachable=reachable)
+                     unit_code=agency.unit_code, reachable=reachable, agency_id=agency.id)

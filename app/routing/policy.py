@@ -21,6 +21,9 @@ class AgencyRef:
     level: str
     unit_code: str | None
     reachable: bool = True  # has an active key or a webhook
+    # from the directory, so that callers need not look them up again
+    agency_id: int | None = field(default=None, compare=False)
+    has_webhook: bool = field(default=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "kind": self.kind, "level": self.level,

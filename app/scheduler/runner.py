@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit, idempotency
+from app.audit import sealer
 from app.cases import changes
 from app.config import Settings
 from app.models import Case, utcnow
@@ -71,7 +72,7 @@ class Scheduler:
                  clock: Callable[[], datetime] = utcnow) -> None:
         self.factory, self.settings, self.clock = factory, settings, clock
         self.stop = threading.Event()
-        self.thread: threading.Thread | None = None
+        self.threads: list[threading.Thread] = []
 
     def loop(self) -> None:
         while not self.stop.is_set():
@@ -83,11 +84,18 @@ class Scheduler:
                 log.error("scheduler pass failed: %s", type(exc).__name__)
             self.stop.wait(self.settings.escalation_interval)
 
+    def seal_loop(self) -> None:
+        sealer.run(self.factory, interval=self.settings.audit_seal_interval, stop=self.stop,
+                   checkpoint_path=self.settings.audit_checkpoint_path)
+
     def start(self) -> None:
-        self.thread = threading.Thread(target=self.loop, name="scheduler", daemon=True)
-        self.thread.start()
+        self.threads = [threading.Thread(target=self.loop, name="scheduler", daemon=True),
+                        threading.Thread(target=self.seal_loop, name="sealer", daemon=True)]
+        for thread in self.threads:
+            thread.start()
 
     def shutdown(self) -> None:
         self.stop.set()
-        if self.thread is not None:
-            self.thread.join(timeout=30)
+        sealer.notify()
+        for thread in self.threads:
+            thread.join(timeout=30)

@@ -1,6 +1,6 @@
 """What a report's text says once scanned: signals, negation, time, ages; all lookups O(log n).
 
-Scopes: a *clause* ends at a comma, a colon, a bracket or "nhưng"/"but"; a *sentence* at
+Scopes: a *clause* ends at a comma, a colon, a quote or "nhưng"/"but"; a *sentence* at
 . ! ? ; or a line break. Negation works within a clause, a few words back; time comes from the
 nearest time word of the clause, else of the sentence, else of the whole text.
 """
@@ -13,8 +13,16 @@ from app.triage.lexicon import Lexicon
 from app.triage.matcher import Match, SpanIndex, drop_contained, scan, scan_gapped
 from app.triage.normalize import Tokens, tokenize
 
-_AGE_UNITS = frozenset({"tuổi", "tuoi", "yo"})
-_MONTH_UNITS = frozenset({"tháng", "thang", "ngày", "ngay", "month", "months", "week", "weeks"})
+_AGE_UNITS = frozenset({"tuổi", "tuoi", "yo", "yrs", "y"})
+_YEAR_UNITS = frozenset({"year", "years", "yr", "yrs"})
+_MONTH_UNITS = frozenset({"tháng", "thang", "ngày", "ngay", "tuần", "tuan", "month", "months",
+                          "week", "weeks"})
+_LIST_WORDS = frozenset({"và", "va", "and", "or", "hoặc", "hoac", "với", "voi"})
+_ABOUT = frozenset({"about", "around", "approximately", "roughly", "khoảng", "tầm", "chừng",
+                    "khoang", "tam", "chung"})
+_CHILD_NOUNS = frozenset({"girl", "boy", "child", "kid", "son", "daughter", "baby", "toddler",
+                          "bé", "be", "cháu", "chau", "trẻ", "tre", "em", "con", "thằng",
+                          "thang", "đứa", "dua"})
 _NUMBER_WORDS = {
     "một": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8,
     "chín": 9, "mười": 10, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -22,6 +30,8 @@ _NUMBER_WORDS = {
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
 }
 MAX_CHILD_AGE = 17
+# Words that end a negation's reach: "không bán hết thì bị đánh" (if not ..., then beaten).
+_NEGATION_STOPS = frozenset({"thì", "thi", "mà", "nên", "vì", "then", "or", "because"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,17 +50,45 @@ def text_ages(toks: Tokens) -> tuple[int, ...]:
     """Children's ages written in the text ("bé 4 tuổi", "a 14-year-old", "3 tháng tuổi")."""
     ages: list[int] = []
     w = toks.words
-    for i in range(len(w) - 1):
+    for i in range(len(w)):
         n = _number(w[i])
         if n is None:
             continue
-        nxt, after = w[i + 1], (w[i + 2] if i + 2 < len(w) else "")
+        nxt = w[i + 1] if i + 1 < len(w) else ""
+        after = w[i + 2] if i + 2 < len(w) else ""
         if nxt in _MONTH_UNITS and after in _AGE_UNITS | {"old"}:
             ages.append(0)
-        elif (nxt in _AGE_UNITS or (nxt in ("year", "years") and after == "old")
-              or (i > 0 and w[i - 1] in ("aged", "age"))):
+        elif (nxt in _AGE_UNITS or (nxt in _YEAR_UNITS and after == "old")
+              or (i > 0 and w[i - 1] in ("aged", "age")) or _about_age(toks, i)):
             ages.append(n)
+            if nxt in _AGE_UNITS or nxt in _YEAR_UNITS:
+                ages.extend(_listed_before(w, i))
     return tuple(a for a in ages if 0 <= a <= MAX_CHILD_AGE)
+
+
+def _listed_before(w: tuple[str, ...], i: int) -> list[int]:
+    """The other ages of a list that ends with its unit: "4, 6 và 9 tuổi", "aged 2 and 7 years"."""
+    out: list[int] = []
+    j = i - 1
+    while j >= max(0, i - 8):
+        n = _number(w[j])
+        if n is not None:
+            out.append(n)
+        elif w[j] not in _LIST_WORDS:
+            break
+        j -= 1
+    return out
+
+
+def _about_age(toks: Tokens, i: int) -> bool:
+    """"the girl next door, about 5," / "một bé khoảng 4, đứng khóc": a bare number after
+    "about" that ends its clause, a child named just before."""
+    w = toks.words
+    if i == 0 or w[i - 1] not in _ABOUT:
+        return False
+    if i + 1 < len(w) and toks.clause[i + 1] == toks.clause[i]:
+        return False
+    return any(x in _CHILD_NOUNS for x in w[max(0, i - 6):i - 1])
 
 
 def _bounds(ids: tuple[int, ...]) -> dict[int, tuple[int, int]]:
@@ -115,15 +153,22 @@ class Doc:
         only looks negative ("không những") negates nothing."""
         inside_signal = SpanIndex(signals)
         cancel = SpanIndex(m for m in found if lex.groups[m.group].attrs.get("cancels_negation"))
-        # Relation words: the longest reading wins ("bạn trai" is a partner, not "bạn").
-        relations = [m for m in found if lex.groups[m.group].attrs.get("exclusive")]
-        shadowed = set(relations) - set(drop_contained(relations))
+        # Relation and time words: the longest reading wins ("bạn trai" is a partner, not
+        # "bạn"; "hay nghe tiếng" is habitual, not "nghe tiếng"); a time word inside an
+        # everyday phrase is none ("bình thường" is not "thường").
+        shadowed: set[Match] = set()
+        for attr in ("exclusive", "time"):
+            group = [m for m in found if lex.groups[m.group].attrs.get(attr)]
+            shadowed |= set(group) - set(drop_contained(group))
+        everyday = SpanIndex(m for m in signals if lex.groups[m.group].attrs.get("neutral"))
         out: dict[str, list[Match]] = defaultdict(list)
         for m in found:
             attrs = lex.groups[m.group].attrs
             if lex.groups[m.group].kind != "marker" or m in shadowed:
                 continue
             if attrs.get("negator") and (inside_signal.covers(m) or cancel.covers(m)):
+                continue
+            if "time" in attrs and everyday.covers(m):
                 continue
             out[m.group].append(m)
         return out
@@ -133,7 +178,8 @@ class Doc:
     ) -> Match | None:
         i = bisect_left(starts, s.start)
         for n in reversed(negators[max(0, i - 2):i]):
-            if n.end <= s.start and s.start - n.end <= gap and self._same_clause(n.start, s.start):
+            if (n.end <= s.start and s.start - n.end <= gap and self._same_clause(n.start, s.start)
+                    and not any(w in _NEGATION_STOPS for w in self.toks.words[n.end:s.start])):
                 return n
         return None
 

@@ -37,8 +37,8 @@ class Context:
         self.doc = doc
         self.ind = inp.indicators or Indicators()
         self._ages = {c.age for c in inp.children if c.age is not None} | set(doc.ages)
-        self._young = any(a <= _YOUNG_MAX_AGE for a in self._ages) or (
-            not self._ages and doc.has("young_child"))
+        self._young = (any(a <= _YOUNG_MAX_AGE for a in self._ages) or doc.has("young_child")
+                       or (not self._ages and doc.has("young_child_maybe")))
         self._continuing = self.ind.perpetrator_has_access is True or doc.has("access_continuing")
         self._no_access = not self._continuing and (
             self.ind.perpetrator_has_access is False or doc.has("access_none"))

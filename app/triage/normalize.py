@@ -14,7 +14,7 @@ from functools import lru_cache
 # Bounded patterns only: a tag is at most 300 characters, so a stray "<" costs nothing.
 _TAG = re.compile(r"<[^<>]{0,300}>")
 _NOT = re.compile(r"n['’]t\b")  # English "didn't" -> "did not", so "not" is a negator token
-_TOKEN = re.compile(r"\w+|[.!?;\n]|[,:()\[\]\"“”…]")
+_TOKEN = re.compile(r"\w+|[.!?;\n]|[,:\"“”…]")  # brackets: an aside, inside the clause
 _WORD = re.compile(r"[^\W\d_]+")
 _SENTENCE_END = frozenset({".", "!", "?", ";", "\n", "…"})
 # Conjunctions that open a new clause: negation and time do not carry across them.
@@ -45,9 +45,9 @@ _SHORTHAND: dict[str, str] = {
     "kb": "không biết",
 }
 # "14t", "14tuoi", "3h", "10g": a number glued to its unit.
-_GLUED = re.compile(r"(\d{1,2})(t|tuổi|tuoi|h|g|giờ|gio)")
+_GLUED = re.compile(r"(\d{1,2})(t|tuổi|tuoi|h|g|giờ|gio|yo|yrs|yr)")
 _GLUED_UNIT = {"t": "tuổi", "tuổi": "tuổi", "tuoi": "tuổi", "h": "giờ", "g": "giờ",
-               "giờ": "giờ", "gio": "giờ"}
+               "giờ": "giờ", "gio": "giờ", "yo": "yo", "yrs": "yrs", "yr": "yrs"}
 
 
 @lru_cache(maxsize=65536)
@@ -103,10 +103,9 @@ def _expand(tok: str, accented: bool) -> list[str]:
 
 def _accented(text: str) -> bool:
     """Whether the text is typed with diacritics (a fifth of its letters' words or more)."""
-    words = _WORD.findall(text)
-    if not words:
-        return False
-    return sum(fold_word(w) != w for w in words) * 5 >= len(words)
+    words: list[str] = _WORD.findall(text)
+    marked = sum(1 for w in words if fold_word(w) != w)
+    return bool(words) and marked * 5 >= len(words)
 
 
 def tokenize(text: str) -> Tokens:

@@ -89,17 +89,18 @@ def remove(session: Session, *, agency: Agency) -> bool:
 
 
 def emit(session: Session, cases: Iterable[Case], event_type: str,
-         now: datetime | None = None) -> int:
+         now: datetime | None = None, hooked: dict[int, str] | None = None) -> int:
     """Queue `event_type` for every case whose agency has a live endpoint. Thin payloads:
     the agency fetches the details with its key."""
     cases = list(cases)
     if not cases:
         return 0
     now = now or utcnow()
-    hooked = dict(session.execute(
-        select(Agency.id, Agency.code).join(Webhook, Webhook.agency_id == Agency.id)
-        .where(Agency.id.in_({c.agency_id for c in cases}), Webhook.disabled_at.is_(None))
-    ).all())
+    if hooked is None:
+        hooked = dict(session.execute(
+            select(Agency.id, Agency.code).join(Webhook, Webhook.agency_id == Agency.id)
+            .where(Agency.id.in_({c.agency_id for c in cases}), Webhook.disabled_at.is_(None))
+        ).all())
     n = 0
     for case in cases:
         code = hooked.get(case.agency_id)

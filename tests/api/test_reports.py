@@ -5,8 +5,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit import sealer
 from app.models import AuditEntry, Case, IdempotencyRecord, Report
 from tests.conftest import KeyMaker, auth, post_report
 
@@ -208,8 +209,10 @@ def test_geo_resolve_endpoint(client: TestClient, callcentre: dict[str, str]) ->
 
 
 def test_report_audit_is_admin_only_and_chained(client: TestClient, callcentre: dict[str, str],
-                                                make_key: KeyMaker) -> None:
+                                                make_key: KeyMaker,
+                                                sessions: sessionmaker[Session]) -> None:
     created = post_report(client, callcentre, CRITICAL).json()
+    sealer.seal_once(sessions, None)  # what the scheduler's sealer does after commit
     admin = auth(make_key("admin"))
     r = client.get(f"/v1/reports/{created['id']}/audit", headers=admin)
     assert r.status_code == 200
@@ -217,6 +220,6 @@ def test_report_audit_is_admin_only_and_chained(client: TestClient, callcentre: 
     assert entry["action"] == "report.routed"
     assert entry["payload"]["primary"] == "UBND-00070"
     assert entry["payload"]["urgency"]["ruleset_version"]
-    assert entry["seq"] is not None and entry["chain_hash"]  # sealed after commit
+    assert entry["seq"] is not None and entry["chain_hash"]
     assert client.get(f"/v1/reports/{created['id']}/audit",
                       headers=callcentre).status_code == 403
