@@ -71,6 +71,30 @@ def test_negation_scope() -> None:
 
 
 def test_ages_in_text() -> None:
-    assert text_ages(tokenize("bé 4 tuổi và anh 12-13 tuổi, bố 40 tuổi")) == (4, 13)
+    assert text_ages(tokenize("bé 4 tuổi và anh 12-13 tuổi, bố 40 tuổi")) == (4, 13, 12)
     assert text_ages(tokenize("a 14-year-old and a baby of 3 months old")) == (14, 0)
     assert text_ages(tokenize("be 3 thang tuoi")) == (0,)
+
+
+def test_chat_shorthand_is_spelled_out() -> None:
+    assert tokenize("e ko muon song nua").words == ("em", "khong", "muon", "song", "nua")
+    assert tokenize("em 14t, ko dám nói vs mẹ").words[:4] == ("em", "14", "tuổi", "không")
+    assert tokenize("giá 50 k thôi").words[-2] == "k"  # "50 k" is money, not "không"
+    assert "suicide_thoughts" in groups("e ko muon song nua")
+
+
+def test_ages_in_lists_and_words() -> None:
+    assert set(text_ages(tokenize("3 đứa trẻ khoảng 4, 6 và 9 tuổi"))) == {4, 6, 9}
+    assert text_ages(tokenize("The girl next door, about 5, is outside")) == (5,)
+    assert text_ages(tokenize("my 15yo daughter")) == (15,)
+    assert text_ages(tokenize("khoảng 5 người")) == ()
+
+
+def test_negation_stops_at_a_conditional() -> None:
+    assert "violence" in groups("không bán hết thì bị đánh")
+    assert "sextortion" in groups("đòi tiền nếu không sẽ tung ảnh")
+
+
+def test_longest_time_word_wins() -> None:
+    doc = Doc(active().lexicon, "hay nghe tiếng đánh")
+    assert [doc.time_of(m) for m in doc.signals] == ["habitual"]

@@ -114,7 +114,7 @@ def test_a_bad_level_or_time_is_refused(tmp_path: Path) -> None:
     rules = _copy_rules(tmp_path)
     path = rules / "ruleset.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("time: now}", "time: soon}", 1), encoding="utf-8")
+    path.write_text(text.replace("time: now,", "time: soon,", 1), encoding="utf-8")
     with pytest.raises(ValueError, match="bad time"):
         load(rules)
 
