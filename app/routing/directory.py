@@ -1,6 +1,6 @@
 """The agency directory: the default seed from the official units, and routing look-ups."""
 
-from sqlalchemy import ColumnElement, exists, insert, or_, select
+from sqlalchemy import ColumnElement, exists, insert, or_, select, text, union
 from sqlalchemy.orm import Session
 
 from app.geo import units
@@ -41,6 +41,8 @@ def seed_default_directory(session: Session) -> int:
     missing = [row for row in default_directory() if row["code"] not in existing]
     if missing:
         session.execute(insert(Agency), missing)
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("ANALYZE agencies"))  # plan routing look-ups on real counts
     session.flush()
     return len(missing)
 
@@ -66,13 +68,14 @@ def routing_candidates(session: Session, *, province_code: str | None,
     place = {lvl: unit for lvl, unit in (("commune", ward_code), ("province", province_code))
              if unit}
     wanted = list(place.values())
-    covered = select(AgencyCoverage.agency_id).where(AgencyCoverage.unit_code.in_(wanted))
+    # a union of three index look-ups (an OR of them would scan the whole directory)
+    ids = union(select(Agency.id).where(Agency.unit_code.in_(wanted)),
+                select(Agency.id).where(Agency.kind == "national_desk"),
+                select(AgencyCoverage.agency_id).where(AgencyCoverage.unit_code.in_(wanted)))
     rows = session.execute(
         select(Agency.id, Agency.code, Agency.name, Agency.kind, Agency.level, Agency.unit_code,
                reachable_clause().label("reachable"), webhook_clause().label("hooked"))
-        .where(Agency.active.is_(True),
-               or_(Agency.kind == "national_desk", Agency.unit_code.in_(wanted),
-                   Agency.id.in_(covered)))
+        .where(Agency.active.is_(True), Agency.id.in_(ids))
         .order_by(Agency.id)
     ).all()
     out: dict[AgencyKey, AgencyRef] = {}

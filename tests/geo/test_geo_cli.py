@@ -87,7 +87,8 @@ def test_output_keeps_vietnamese_letters() -> None:
 def test_whole_process_with_invalid_utf8_and_no_heavy_imports() -> None:
     code = (
         "import sys; from app.geo.cli import run; s = run(sys.stdin, sys.stdout); "
-        "heavy = {'fastapi', 'sqlalchemy', 'pydantic', 'geopy', 'shapely', 'vietnamadminunits'} "
+        "heavy = {'fastapi', 'sqlalchemy', 'pydantic', 'geopy', 'shapely', 'vietnamadminunits', "
+        "'vietnam_provinces', 'sqlite3', 'logging'} "
         "& set(sys.modules); "
         "print(sorted(heavy), file=sys.stderr); sys.exit(s)"
     )

@@ -30,8 +30,8 @@ def test_official_wards_are_the_package_wards_renumbered() -> None:
 
 def test_every_legacy_ward_converts_to_a_ward_of_today() -> None:
     ix = index.get()
-    wards = [w for table in ix.old_wards.values() for ws in table.values() for w in ws]
-    assert len({w.id for w in wards}) > 10_000
+    wards = [w for table in ix.old_wards.all().values() for ws in table.values() for w in ws]
+    assert len({(w.district, w.short, w.targets) for w in wards}) > 10_000
     assert all(w.targets and all(t in ix.ward_names for t in w.targets) for w in wards)
     assert all(ix.ward_provinces[t] == w.province_code for w in wards for t in w.targets)
     assert set(ix.island_targets.values()) <= set(ix.ward_names)
