@@ -16,7 +16,7 @@ from app.geo import units
 from app.geo.types import Location
 from app.models import Agency, Case, Report
 from app.reports.confidential import mask_phones
-from app.reports.service import decide_routing
+from app.reports.service import decide_routing, stored_urgency
 from app.security import Principal
 from app.vocab import LEVELS
 
@@ -32,6 +32,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "withdrawn": frozenset(),
 }
 DECLINABLE = frozenset({"new", "acknowledged", "in_progress"})
+# Still owing action: these can be past their action deadline (overdue).
+OPEN_FOR_ACTION = ("new", "acknowledged", "in_progress", "referred")
 CASE_STATUSES = tuple(TRANSITIONS)
 
 
@@ -200,15 +202,12 @@ def case_item(case: Case, report: Report, *, now: datetime) -> dict[str, Any]:
     """What an agency sees of a case: never the reporter's name or phone."""
     if case.status == "withdrawn":
         return {"id": report.id, "status": "withdrawn"}
-    overdue = case.overdue or (case.status not in ("resolved", "closed", "declined")
+    overdue = case.overdue or (case.status in OPEN_FOR_ACTION
                                and case.action_due_at is not None and case.action_due_at < now)
     return {
         "id": report.id, "report_reference": report.reference, "status": case.status,
         "role": case.role,
-        "urgency": {"level": report.urgency_level, "reasons": report.urgency_reasons,
-                    "ruleset_version": report.ruleset_version,
-                    "computed_level": report.computed_level, "ack_due_at": case.ack_due_at,
-                    "action_due_at": case.action_due_at},
+        "urgency": stored_urgency(report, case.ack_due_at, case.action_due_at),
         "primary_category": report.primary_category, "categories": report.categories,
         "description": mask_phones(report.description),
         "children": report.children, "location": report.location,

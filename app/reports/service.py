@@ -254,6 +254,14 @@ def previous_reports(session: Session, report: Report) -> int:
         Report.created_at < report.created_at)) or 0
 
 
+def stored_urgency(report: Report, ack_due_at: datetime | None,
+                   action_due_at: datetime | None) -> dict[str, Any]:
+    """The `urgency` object of a stored report, with the deadlines of the one asking."""
+    return {"level": report.urgency_level, "reasons": report.urgency_reasons,
+            "ruleset_version": report.ruleset_version, "computed_level": report.computed_level,
+            "ack_due_at": ack_due_at, "action_due_at": action_due_at}
+
+
 def report_cases(session: Session, report: Report) -> CaseRows:
     return [(c, agency_ref(a)) for c, a in session.execute(
         select(Case, Agency).join(Agency, Agency.id == Case.agency_id)
@@ -272,10 +280,7 @@ def report_view(session: Session, report: Report, cases: CaseRows | None = None
         "contact_type": report.contact_type, "channel": report.channel,
         "follow_up_of": report.follow_up_of_id, "external_ref": report.external_ref,
         "received_at": report.received_at,
-        "urgency": {"level": report.urgency_level, "reasons": report.urgency_reasons,
-                    "ruleset_version": report.ruleset_version,
-                    "computed_level": report.computed_level, "ack_due_at": report.ack_due_at,
-                    "action_due_at": report.action_due_at},
+        "urgency": stored_urgency(report, report.ack_due_at, report.action_due_at),
         "primary_category": report.primary_category, "categories": report.categories,
         "location": report.location,
         "assignment": {"agency": primary.to_dict()} if primary else None,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import audit, idempotency
 from app.audit import sealer
 from app.cases import changes
+from app.cases.service import OPEN_FOR_ACTION
 from app.config import Settings
 from app.models import Case, utcnow
 from app.observability import OVERDUE
@@ -22,7 +23,6 @@ from app.scheduler.escalation import escalate_due
 from app.webhooks.delivery import deliver_due
 
 log = logging.getLogger("app.scheduler")
-OPEN_FOR_ACTION = ("new", "acknowledged", "in_progress", "referred")
 
 
 def flag_overdue(session: Session, *, now: datetime, limit: int = 500) -> int:
