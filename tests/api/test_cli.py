@@ -70,3 +70,42 @@ def test_directory_import_keys_list_and_revoke(tmp_path: Path) -> None:
     bad = run(["audit", "verify"], db)
     assert bad.returncode == 1
     assert json.loads(bad.stdout)["first_bad"]["seq"] == 1
+
+
+@pytest.mark.slow
+def test_worker_process_escalates_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    db = tmp_path / "worker.sqlite3"
+    key = json.loads(run(["keys", "create", "--role", "callcentre"], db).stdout)["key"]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "ESCALATION_INTERVAL": "0.2",
+           "ACK_DEADLINES": "critical=1,high=1,medium=1,low=1"}
+    # a report whose acknowledgement deadline has passed a second after it is made
+    code = ("import sys, uuid\nfrom fastapi.testclient import TestClient\n"
+            "from app.main import create_app\n"
+            "c = TestClient(create_app(run_scheduler=False))\n"
+            "r = c.post('/v1/reports', json={'channel': 'call', 'description': 'em bi danh',"
+            " 'location': {'ward_code': '00070'}}, headers={'Authorization': 'Bearer ' + "
+            "sys.argv[1], 'Idempotency-Key': uuid.uuid4().hex})\n"
+            "assert r.status_code == 201, r.text\n")
+    made = subprocess.run([sys.executable, "-c", code, key], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    time.sleep(1.2)
+    worker = subprocess.Popen([sys.executable, "-m", "app", "worker"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    engine = create_engine(f"sqlite:///{db}")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                n = conn.execute(text("SELECT count(*) FROM escalations")).scalar_one()
+                sealed = conn.execute(text("SELECT count(*) FROM audit_pending")).scalar_one()
+            if n >= 1 and sealed == 0:
+                break
+            time.sleep(0.2)
+        assert n >= 1 and sealed == 0  # escalated, and the trail sealed
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0
