@@ -154,7 +154,8 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("report_id", "agency_id"),
         Index("ix_cases_agency_status", "agency_id", "status"),
-        # the work queue: most urgent first, then the earliest acknowledgement deadline
+        # the work queue in its own order (most urgent, then the earliest acknowledgement
+        # deadline): a page is a range scan however many cases the agency holds
         Index("ix_cases_agency_queue", "agency_id", "urgency_rank", "ack_due_at", "id"),
         # the changes feed, in change order
         Index("ix_cases_agency_feed", "agency_id", "change_txid", "change_seq"),
@@ -165,7 +166,8 @@ class Case(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     role: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="new")
-    # 4 = critical ... 1 = low: the queue sorts on it (descending) without a CASE expression
+    # 0 = critical, 1 = high, 2 = medium, 3 = low: the queue sorts on it ascending, like the
+    # deadline after it, so one plain index serves the whole ORDER BY
     urgency_rank: Mapped[int] = mapped_column(Integer, default=2)
     acknowledged_at: Mapped[datetime | None] = mapped_column()
     ack_due_at: Mapped[datetime | None] = mapped_column()

@@ -11,27 +11,23 @@ full page.
 import argparse
 import io
 import json
-import os
 import statistics
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-# the benchmark polls as fast as it can: no per-key limit (set before the settings load)
-os.environ.setdefault("RATE_LIMITS", "agency=1000000:1000000")
-
-from fastapi.testclient import TestClient
+import httpx
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from app.cases.assign import urgency_rank
 from app.db import make_engine
-from app.main import create_app
 from app.migrate import upgrade_head
 from app.models import Agency
 from app.routing.directory import seed_default_directory
 from app.security import create_key
-from bench._common import scratch_database
+from bench._common import free_port, scratch_database, server
 
 LEVELS = ["low", "medium", "high", "critical"]
 REPORT_COLS = ("id, reference, channel, contact_type, submitted_by_key_id, received_at, "
@@ -69,7 +65,7 @@ def seed(url: str, n: int) -> tuple[str, str]:
             at.isoformat(), "routed", f"bench report {i}", "[]", "{}", loc, "79", "\\N", level,
             level, "[]", "bench", "other", '["other"]', "{}", "[]", "f", "0"]) + "\n")
         cases.write("\t".join([
-            rid, str(agency), "primary", "new", str(LEVELS.index(level) + 1),
+            rid, str(agency), "primary", "new", str(urgency_rank(level)),
             (at + timedelta(hours=1)).isoformat(), (at + timedelta(days=7)).isoformat(), "f",
             "1", str(i + 1), at.isoformat(), at.isoformat()]) + "\n")
     raw = engine.raw_connection()
@@ -87,34 +83,33 @@ def seed(url: str, n: int) -> tuple[str, str]:
     return url, agency_key
 
 
-def timed(client: TestClient, repeat: int, path: str, headers: dict[str, str],
-          params: dict[str, Any], expect: int) -> float:
+def timed(client: httpx.Client, repeat: int, headers: dict[str, str], params: dict[str, Any],
+          expect: int) -> float:
     samples = []
     for _ in range(repeat):
         start = time.perf_counter()
-        r = client.get(path, params=params, headers=headers)
+        r = client.get("/v1/cases", params=params, headers=headers)
         samples.append(time.perf_counter() - start)
         assert r.status_code == expect, (r.status_code, r.text[:200])
     return statistics.median(samples) * 1000
 
 
 def measure(url: str, key: str, repeat: int) -> dict[str, float]:
-    engine = make_engine(url)
-    client = TestClient(create_app(sessions=sessionmaker(bind=engine, expire_on_commit=False),
-                                   run_scheduler=False))
-    h = {"Authorization": f"Bearer {key}"}
-    first = client.get("/v1/cases", params={"feed": "changes", "limit": 200}, headers=h)
-    middle = first.json()["next_cursor"]
-    etag = client.get("/v1/cases", headers=h).headers["etag"]
-    out = {
-        "queue_ms": timed(client, repeat, "/v1/cases", h, {}, 200),
-        "feed_ms": timed(client, repeat, "/v1/cases", h, {"feed": "changes", "cursor": middle},
-                         200),
-        "not_modified_ms": timed(client, repeat, "/v1/cases", {**h, "If-None-Match": etag}, {},
-                                 304),
-    }
-    engine.dispose()
-    return out
+    """Against a real `serve` process over HTTP keep-alive, as a dashboard polls."""
+    port = free_port()
+    env = {"DATABASE_URL": url, "SCHEDULER_IN_PROCESS": "false", "LOG_LEVEL": "WARNING",
+           "RATE_LIMITS": "agency=1000000:1000000"}
+    with server(["-m", "app", "serve", "--port", str(port)], env, port) as base, \
+            httpx.Client(base_url=base, timeout=60) as client:
+        h = {"Authorization": f"Bearer {key}"}
+        first = client.get("/v1/cases", params={"feed": "changes", "limit": 200}, headers=h)
+        middle = first.json()["next_cursor"]
+        etag = client.get("/v1/cases", headers=h).headers["etag"]
+        return {
+            "queue_ms": timed(client, repeat, h, {}, 200),
+            "feed_ms": timed(client, repeat, h, {"feed": "changes", "cursor": middle}, 200),
+            "not_modified_ms": timed(client, repeat, {**h, "If-None-Match": etag}, {}, 304),
+        }
 
 
 def main() -> None:

@@ -19,7 +19,8 @@ LIVE = frozenset({"new", "acknowledged", "in_progress", "referred", "resolved"})
 
 
 def urgency_rank(level: str) -> int:
-    return LEVELS.index(level)
+    """0 for critical up to 3 for low (the work queue's ascending sort key)."""
+    return LEVELS.index("critical") - LEVELS.index(level)
 
 
 @dataclass(frozen=True, slots=True)

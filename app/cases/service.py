@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.cases import changes
-from app.cases.assign import apply_decision, record
+from app.cases.assign import apply_decision, record, urgency_rank
 from app.config import Settings
 from app.errors import Conflict, InvalidField, NotFound
 from app.geo import units
@@ -18,7 +18,6 @@ from app.models import Agency, Case, Report
 from app.reports.confidential import mask_phones
 from app.reports.service import decide_routing, stored_urgency
 from app.security import Principal
-from app.vocab import LEVELS
 
 # Where an agency may move its own case (decline has its own endpoint; withdrawn is ours).
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -144,7 +143,7 @@ def _filtered(stmt: Select[Case, Report], statuses: list[str], levels: list[str]
     if statuses:
         stmt = stmt.where(Case.status.in_(statuses))
     if levels:
-        stmt = stmt.where(Case.urgency_rank.in_([LEVELS.index(x) for x in levels]))
+        stmt = stmt.where(Case.urgency_rank.in_([urgency_rank(x) for x in levels]))
     return stmt
 
 
@@ -160,10 +159,10 @@ def queue_page(session: Session, q: CaseQuery) -> tuple[Rows, str | None]:
         if not isinstance(rank, int) or not isinstance(due, str) or not isinstance(case_id, int):
             raise InvalidField("cursor", "not a queue cursor")
         due_at = datetime.fromisoformat(due)
-        stmt = stmt.where(or_(Case.urgency_rank < rank, and_(
+        stmt = stmt.where(or_(Case.urgency_rank > rank, and_(
             Case.urgency_rank == rank,
             tuple_(Case.ack_due_at, Case.id) > tuple_(due_at, case_id))))
-    rows = session.execute(stmt.order_by(Case.urgency_rank.desc(), Case.ack_due_at, Case.id)
+    rows = session.execute(stmt.order_by(Case.urgency_rank, Case.ack_due_at, Case.id)
                            .limit(q.limit + 1)).all()
     page: Rows = [(c, r) for c, r in rows[:q.limit]]
     nxt = None

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.cases import changes
+from app.cases.assign import urgency_rank
 from app.config import Settings
 from app.errors import InvalidField, NotFound
 from app.geo import resolve, units
@@ -26,7 +27,7 @@ from app.routing.policy import AgencyRef, RoutingDecision, RoutingInput, route
 from app.security import Principal
 from app.triage import triage
 from app.triage.types import Child, Indicators, Override, TriageInput, TriageResult
-from app.vocab import LEVELS, ROUTED_CONTACT_TYPES
+from app.vocab import ROUTED_CONTACT_TYPES
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 LIVE_CASE_STATUSES = ("new", "acknowledged", "in_progress", "referred", "resolved")
@@ -131,7 +132,7 @@ def open_cases(session: Session, *, report: Report, decision: RoutingDecision,
     ids = dict(session.execute(select(Agency.code, Agency.id).where(
         Agency.code.in_(missing))).all()) if missing else {}
     rows = [(Case(report_id=report.id, agency_id=ref.agency_id or ids[ref.code], role=role,
-                  status="new", urgency_rank=LEVELS.index(report.urgency_level),
+                  status="new", urgency_rank=urgency_rank(report.urgency_level),
                   ack_due_at=deadlines.ack_due_at, action_due_at=deadlines.action_due_at), ref)
             for ref, role in targets]
     session.add_all(case for case, _ in rows)

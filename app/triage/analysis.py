@@ -143,7 +143,8 @@ class Doc:
             if lex.groups[m.group].kind != "signal":
                 continue
             if not any(p.group == m.group or p.start < last or lex.groups[p.group].attrs.get(
-                    "neutral") for p in covering.get(last, ())):
+                    "neutral") or lex.groups[p.group].attrs.get("reciprocal")
+                    for p in covering.get(last, ())):
                 out.append(m)
         return out
 
@@ -187,6 +188,7 @@ class Doc:
         window: list[TimeMark] = []
         scoped: list[TimeMark] = []
         self._window_of: dict[str, int] = {}
+        self._weak = {g for g in self._markers_by_group if lex.groups[g].attrs.get("weak")}
         for g, ms in self._markers_by_group.items():
             attrs = lex.groups[g].attrs
             if "time" not in attrs:
@@ -233,7 +235,8 @@ class Doc:
         """The time class of a signal: the nearest time word in its clause, sentence or text.
 
         Window words ("đang", "vừa", "is") count only just before the signal in its clause,
-        since they are everywhere ("cháu đang ở với mẹ")."""
+        since they are everywhere ("cháu đang ở với mẹ"). In its clause, a "now" word beats a
+        habitual one, whichever is nearer (ongoing and repeated is still now)."""
         candidates = self._window_candidates(m)
         for scope in ("clause", "sentence", "text"):
             lo, hi = self.scope(m, scope)
@@ -242,7 +245,15 @@ class Doc:
                 if lo <= t.match.start < hi:
                     candidates.append(t)
             if candidates:
-                return min(candidates, key=lambda t: _time_key(t, m)).time
+                best = min(candidates, key=lambda t: _time_key(t, m)).time
+                # A habit is placed by a "now" or "past" word of its clause: "đang quật cháu
+                # liên tục" is now, "nhiều lần hồi năm ngoái" is past (the nearer one wins).
+                if best == "habitual" and scope == "clause":
+                    placed = [t for t in candidates if t.time == "past" or (
+                        t.time == "now" and t.match.group not in self._weak)]
+                    if placed:
+                        return min(placed, key=lambda t: _time_key(t, m)).time
+                return best
         return "unspecified"
 
     def _window_candidates(self, m: Match) -> list[TimeMark]:

@@ -43,6 +43,9 @@ class Group:
 @dataclass(frozen=True, slots=True)
 class Entry:
     group: str
+    # For a Vietnamese phrase in the folded trie: its spelling with diacritics, so that text
+    # typed half with them ("bi đánh", "bị danh") matches word by word (matcher._mixed).
+    vi: tuple[str, ...] | None = None
 
 
 GAP = 5
@@ -147,7 +150,7 @@ def compile_lexicon(groups: dict[str, Group], ambiguous_folded: Iterable[str]) -
             lex.diacritic.insert(toks, Entry(g.name))
             folded = tuple(fold_word(t) for t in toks)
             if len(toks) > 1 and phrase not in only and " ".join(folded) not in ambiguous:
-                lex.folded.insert(folded, Entry(g.name))
+                lex.folded.insert(folded, Entry(g.name, vi=toks))
             lex.phrase_count += 1
         for phrase in (*g.ascii, *g.en):
             if _GAP_TOKEN in phrase:

@@ -25,6 +25,17 @@ def _plain(toks: Tokens, start: int, end: int) -> bool:
     return all(toks.words[k] == toks.folded[k] for k in range(start, end))
 
 
+def _mixed(toks: Tokens, start: int, end: int, vi: tuple[str, ...] | None) -> bool:
+    """Text typed half with diacritics: each word is either typed without them or spelled
+    exactly as the phrase spells it ("bi đánh", "bị danh" read as "bị đánh"; "bí danh" is
+    still no "bị đánh", since "bí" is neither). Only in a text typed mostly without them: where
+    diacritics are the rule, a bare word is meant as typed ("đánh trong" is no "đánh trống")."""
+    if vi is None or toks.accented or len(vi) != end - start:
+        return False
+    return all(toks.words[k] == toks.folded[k] or toks.words[k] == vi[k - start]
+               for k in range(start, end))
+
+
 def _walk(root: TrieNode, seq: tuple[str, ...], clause: tuple[int, ...], start: int
           ) -> Iterator[tuple[Entry, int]]:
     """Every phrase of the trie starting at `start`, within one clause."""
@@ -45,7 +56,7 @@ def scan(lex: Lexicon, toks: Tokens) -> list[Match]:
         for entry, end in _walk(lex.diacritic, toks.words, toks.clause, i):
             found.add(Match(i, end, entry.group))
         for entry, end in _walk(lex.folded, toks.folded, toks.clause, i):
-            if _plain(toks, i, end):
+            if _plain(toks, i, end) or _mixed(toks, i, end, entry.vi):
                 found.add(Match(i, end, entry.group))
     return sorted(found)
 

@@ -14,6 +14,9 @@ from functools import lru_cache
 # Bounded patterns only: a tag is at most 300 characters, so a stray "<" costs nothing.
 _TAG = re.compile(r"<[^<>]{0,300}>")
 _NOT = re.compile(r"n['’]t\b")  # English "didn't" -> "did not", so "not" is a negator token
+# Contractions whose stem changes: "can't" is "can not" (not "ca not"), "won't" "will not".
+_IRREGULAR_NOT = re.compile(r"\b(?:(ca)|(wo)|(sha))n['’]t\b")
+_IRREGULAR_STEM = {"ca": "can", "wo": "will", "sha": "shall"}
 _TOKEN = re.compile(r"\w+|[.!?;\n]|[,:\"“”…]")  # brackets: an aside, inside the clause
 _WORD = re.compile(r"[^\W\d_]+")
 _SENTENCE_END = frozenset({".", "!", "?", ";", "\n", "…"})
@@ -78,6 +81,7 @@ class Tokens:
     folded: tuple[str, ...]  # the same words without diacritics
     clause: tuple[int, ...]  # clause number of each token
     sentence: tuple[int, ...]  # sentence number of each token
+    accented: bool = True  # typed with diacritics (a fifth of the words or more)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -87,6 +91,8 @@ def clean_text(text: str) -> str:
     """NFC, lower case, HTML tags and entities removed, English contractions opened."""
     text = unicodedata.normalize("NFC", text)
     text = html.unescape(_TAG.sub(" ", text)).lower()
+    text = _IRREGULAR_NOT.sub(lambda m: _IRREGULAR_STEM[str(m.group(m.lastindex or 1))] + " not",
+                              text)
     return _NOT.sub(" not", text)
 
 
@@ -139,6 +145,7 @@ def tokenize(text: str) -> Tokens:
         folded=tuple(fold_word(w) for w in words),
         clause=tuple(clauses),
         sentence=tuple(sentences),
+        accented=accented,
     )
 
 
