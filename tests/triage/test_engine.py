@@ -205,3 +205,23 @@ def test_ruleset_is_json_serialisable_and_a_copy() -> None:
 def test_every_category_code_is_known() -> None:
     for case in ("Bố đang đánh em", "Em muốn chết", "Bé bị bán sang Trung Quốc", ""):
         assert set(triage(report(case, 10)).categories) <= set(CATEGORIES)
+
+
+@pytest.mark.parametrize(("text", "age", "rule"), [
+    ("Cứu cháu với, dượng cháu lấy chổi quật cháu, cháu trốn trong nhà tắm", 9,
+     "SN.violence_cry_for_help"),
+    ("Bố hay cầm dao dọa giết em mỗi khi say", 13, "SN.weapon_threat_by_household"),
+    ("Năm ngoái em bị xâm hại. Người đó là chú ruột em.", 12,
+     "SN.sexual_abuse_family_in_text"),
+    ("Con tôi đi học thêm, đến giờ vẫn chưa về, cô nói cháu đã về từ lâu", 9, "SN.missing_now"),
+])
+def test_safety_net_floors_are_critical_and_named(text: str, age: int, rule: str) -> None:
+    result = triage(report(text, age))
+    assert result.level == "critical" and rule in result.rule_ids, result.reasons
+
+
+def test_safety_net_keeps_past_and_gone_perpetrators_below_critical() -> None:
+    assert triage(report("Năm ngoái bố từng cầm dao dọa em, giờ bố đã cai rượu", 15)).level != (
+        "critical")
+    assert triage(report("Hai năm trước cháu bị anh họ xâm hại, anh ấy đã đi lính", 13)).level == (
+        "high")

@@ -98,3 +98,31 @@ def test_negation_stops_at_a_conditional() -> None:
 def test_longest_time_word_wins() -> None:
     doc = Doc(active().lexicon, "hay nghe tiếng đánh")
     assert [doc.time_of(m) for m in doc.signals] == ["habitual"]
+
+
+def test_irregular_english_contractions_open_to_their_stem() -> None:
+    assert tokenize("we can't find him, he won't wake up").words == (
+        "we", "can", "not", "find", "him", "he", "will", "not", "wake", "up")
+
+
+@pytest.mark.parametrize("text", ["bo em bi đánh chay mau", "con be bi danh chảy máu dau"])
+def test_half_accented_text_matches_word_by_word(text: str) -> None:
+    assert {"violence", "serious_harm"} <= groups(text)
+
+
+def test_half_accented_matching_stays_off_in_accented_text() -> None:
+    assert "violence" in groups("Con tôi bị bạn cùng lớp đánh trong giờ ra chơi")
+
+
+def test_a_gapped_beating_stops_at_a_mutual_fight() -> None:
+    assert "violence" not in groups("Em bị trường kỷ luật vì đánh nhau")
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("dượng cháu đang lấy cây chổi quật cháu liên tục", "now"),
+    ("cháu bị thầy sàm sỡ nhiều lần hồi năm ngoái", "past"),
+    ("The girl next door is often outside alone", "habitual"),
+])
+def test_now_or_past_words_place_a_habit_in_their_clause(text: str, want: str) -> None:
+    doc = Doc(active().lexicon, text)
+    assert {doc.time_of(m) for m in doc.signals} == {want}
