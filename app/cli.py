@@ -126,6 +126,10 @@ def _audit_verify(_: argparse.Namespace) -> int:
     with factory() as session, session.begin():
         audit.seal_pending(session, wait=True, checkpoint_path=checkpoint)
     with factory() as session, session.begin():
+        # one snapshot for the whole walk, so a sealer at work meanwhile cannot make the
+        # chain look cut off
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"}
+                           if session.get_bind().dialect.name == "postgresql" else {})
         result = audit.verify(session, checkpoint_path=checkpoint)
     print(json.dumps(result.to_dict(), ensure_ascii=False))
     return 0 if result.ok else 1

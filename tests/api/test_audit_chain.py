@@ -1,6 +1,7 @@
 """The audit chain: verify passes on an intact trail and names the first bad entry otherwise."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -87,3 +88,17 @@ def test_entry_payload_records_the_decision(client: TestClient, callcentre: dict
     assert payload["notified"] == [a["code"] for a in body["notified"]]
     assert payload["policy_version"] and payload["urgency"]["ruleset_version"]
     assert entry.actor.startswith("callcentre key:")
+
+
+def test_unsealed_entries_are_a_fault_only_once_past_the_grace(client: TestClient,
+                                                                callcentre: dict[str, str],
+                                                                session: Session) -> None:
+    _trail(client, callcentre, session, n=1)
+    fresh = audit.append(session, report_id=None, action="test.fresh", actor="test", payload={})
+    assert audit.verify(session).ok  # the sealer has not been round yet: not a fault
+    later = fresh.occurred_at + audit.service.SEAL_GRACE + timedelta(seconds=1)
+    result = audit.verify(session, now=later)
+    assert not result.ok and result.first_bad == {
+        "seq": None, "entry_id": fresh.id, "problem": "entry not sealed into the chain"}
+    audit.seal_pending(session, wait=True)
+    assert audit.verify(session, now=later).ok
