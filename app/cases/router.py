@@ -36,7 +36,8 @@ def list_cases(
     case created or changed since `cursor`, in change order, with `withdrawn` tombstones."""
     assert principal.agency_id is not None
     etag = _etag(changes.agency_version(session, principal.agency_id), request, principal)
-    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+    sent = {t.strip() for t in request.headers.get("if-none-match", "").split(",")}
+    if etag in sent or "*" in sent:
         return Response(status_code=304, headers={"ETag": etag})
     query = service.CaseQuery(agency_id=principal.agency_id, statuses=list(status or []),
                               levels=[lv for lv in (urgency or []) if lv != "none"],
