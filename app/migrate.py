@@ -5,6 +5,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+
 def project_root() -> Path:
     """Where alembic.ini and migrations/ are: beside the package in a checkout (editable
     install), else the working directory (the container image's WORKDIR)."""
