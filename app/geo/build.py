@@ -29,7 +29,15 @@ from app.geo.index import (
     strip_type,
 )
 from app.geo.source import Conversion, LegacyRow, NewRow
-from app.geo.text import accent_key_of, key_of, spaced_of, word_count
+from app.geo.text import (
+    accent_key_of,
+    accent_words_of,
+    key_of,
+    spaced_of,
+    word_count,
+    word_pairs,
+    written_words,
+)
 
 T = TypeVar("T")
 Table = dict[str, list[T]]
@@ -275,6 +283,10 @@ def tables(new: list[NewRow], legacy: list[LegacyRow], conv: Conversion) -> dict
     everywhere_blob = marshal.dumps(
         _pooled({k: tuple(v) for k, v in sorted(everywhere.items())}, {}), 4
     )
+    # The names' words and diacritics worked out here, not per request (see `text.know`).
+    unit_names = sorted({u.short for table in units for us in table.values() for u in us})
+    words = sorted({w for name in unit_names for w in written_words(name)})
+    name_accents = marshal.dumps(_pooled({n: accent_words_of(n) for n in unit_names}, {}), 4)
     out = {
         "provinces": {k: [tuple(p) for p in names] for k, names in provinces.items()},
         "new_wards": [tuple(w) for w in ward_list],
@@ -294,6 +306,8 @@ def tables(new: list[NewRow], legacy: list[LegacyRow], conv: Conversion) -> dict
         "ward_names": ward_names,
         "ward_provinces": ward_provinces,
         **_display(ward_names, ward_provinces),
+        "words": {w: word_pairs(w) for w in words},
+        "name_accents": name_accents,
     }
     pooled: dict[str, Any] = _pooled(out, {})
     return pooled
@@ -344,6 +358,7 @@ def comparable(contents: dict[str, Any] | None) -> dict[str, Any] | None:
         o: (code, marshal.loads(blob)) for o, (code, blob) in tables["old_wards"].items()
     }
     tables["old_wards_everywhere"] = marshal.loads(tables["old_wards_everywhere"])
+    tables["name_accents"] = marshal.loads(tables["name_accents"])
     return {**contents, "tables": tables}
 
 

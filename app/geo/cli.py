@@ -4,9 +4,11 @@ Imports only what resolution needs (no web framework, ORM or settings) so the co
 fast; `app/cli.py` calls `run` lazily.
 """
 
+import atexit
 import gc
 import json
 import math
+from collections.abc import Callable
 from typing import Any, Final, TextIO
 
 from app.geo import resolve, warm
@@ -25,10 +27,17 @@ def _is_number(value: object) -> bool:
 
 def _request(line: str) -> dict[str, Any]:
     """The resolve() arguments of one input line; ValueError says what is wrong with it."""
+    return _fields(_parse(line))
+
+
+def _parse(line: str) -> Any:
     try:
-        data = json.loads(line)
+        return json.loads(line)
     except ValueError as e:  # JSONDecodeError, and RecursionError-free: json is iterative enough
         raise ValueError(f"invalid JSON: {e}") from None
+
+
+def _fields(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError("line is not a JSON object")
     address = data.get("address")
@@ -52,22 +61,57 @@ def answer(line: str) -> dict[str, Any]:
 
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode
-_encoded: dict[Location, str] = {}  # answers recur (a ward's answer is the same each time)
+_string: Callable[[str], str] = json.encoder.encode_basestring  # what _encode uses for str
+# Answers recur (a ward's answer is the same each time, and the same object: see
+# `resolver._ward_location`): their lines by the answer's id, the answer kept alive beside.
+_encoded: dict[int, tuple[Location, str]] = {}
+
+
+def encode_location(location: Location) -> str:
+    """`_encode(location.to_dict())`, written out directly (several times faster)."""
+    string = _string
+    candidates = (
+        ", ".join(
+            f'{{"ward_code": {string(c.ward_code)}, "ward_name": {string(c.ward_name)}}}'
+            for c in location.candidates
+        )
+        if location.candidates
+        else ""
+    )
+    province_code, province_name = location.province_code, location.province_name
+    ward_code, ward_name = location.ward_code, location.ward_name
+    return (
+        f'{{"resolution": {string(location.resolution)}, '
+        f'"province_code": {"null" if province_code is None else string(province_code)}, '
+        f'"province_name": {"null" if province_name is None else string(province_name)}, '
+        f'"ward_code": {"null" if ward_code is None else string(ward_code)}, '
+        f'"ward_name": {"null" if ward_name is None else string(ward_name)}, '
+        f'"ambiguous": {"true" if location.ambiguous else "false"}, '
+        f'"candidates": [{candidates}]}}'
+    )
 
 
 def answer_line(line: str) -> str:
     """`answer` as one JSON line (without its newline)."""
     try:
-        request = _request(line)
+        data = _parse(line)
+        # the common line, {"address": "..."}, needs no more checks
+        simple = type(data) is dict and len(data) == 1 and type(data.get("address")) is str
+        request = None if simple else _fields(data)
     except (ValueError, RecursionError):
         return _encode(answer(line))
-    location = resolve(**request)
-    text = _encoded.get(location)
-    if text is None:
-        if len(_encoded) >= _ENCODED_MAX:
-            _encoded.clear()
-        text = _encoded[location] = _encode(location.to_dict())
+    location = resolve(address=data["address"]) if request is None else resolve(**request)
+    known = _encoded.get(id(location))
+    if known is not None and known[0] is location:
+        return known[1]
+    if len(_encoded) >= _ENCODED_MAX:
+        _encoded.clear()
+    text = encode_location(location)
+    _encoded[id(location)] = (location, text)
     return text
+
+
+_freeze_at_exit = True  # until the hook is registered
 
 
 def run(input_stream: TextIO, output_stream: TextIO) -> int:
@@ -75,17 +119,27 @@ def run(input_stream: TextIO, output_stream: TextIO) -> int:
     {"error": ...} in their place. Returns the process exit status (0).
 
     Output is written in batches of lines (and flushed at the end), not line by line. While
-    it runs, the cyclic garbage collector is off and the loaded index is frozen out of its
-    reach: resolving makes no reference cycles, and the collector's passes over the index and
-    the caches would cost a fifth of the time; memory stays bounded by the caches' bounds."""
+    it runs, the cyclic garbage collector is off (from before the index is loaded) and the
+    index is frozen out of its reach: resolving makes no reference cycles, and the collector's
+    passes over the index and the caches would cost a fifth of the time; memory stays bounded
+    by the caches' bounds. Afterwards the index and the caches are left in the oldest
+    generation, so no young collection walks them.
+
+    At the process's exit everything is frozen again (an `atexit` hook): the interpreter's last
+    collection would otherwise walk the index and the caches once more (tens of milliseconds,
+    the time of a thousand addresses or so); run is a batch command's body, its process ends."""
+    global _freeze_at_exit
+    if _freeze_at_exit:
+        atexit.register(gc.freeze)
+        _freeze_at_exit = False
     reconfigure = getattr(input_stream, "reconfigure", None)
     if reconfigure is not None:
         reconfigure(errors="replace")  # a stray invalid byte must not end the whole batch
     collecting = gc.isenabled()
-    warm()
-    gc.freeze()
-    gc.disable()
+    gc.disable()  # before the index is loaded: the first collection after it would walk it all
     try:
+        warm()
+        gc.freeze()
         batch: list[str] = []
         for line in input_stream:
             if line.strip():
@@ -97,7 +151,10 @@ def run(input_stream: TextIO, output_stream: TextIO) -> int:
             output_stream.write("\n".join(batch) + "\n")
         output_stream.flush()
     finally:
+        # What resolving made (mostly cache entries) joins the index in the oldest generation:
+        # left young, the first collection after this would walk all of it.
+        gc.freeze()
+        gc.unfreeze()
         if collecting:
             gc.enable()
-        gc.unfreeze()
     return 0

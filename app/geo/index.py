@@ -2,7 +2,9 @@
 
 Keys are folded names with the words joined ("Thạnh Thới An" -> "thanhthoian"), so spacing
 variants ("Hanoi"/"Ha Noi", "Kon Tum"/"Kontum") meet. Diacritics are compared only to split
-names that fold alike (Cẩm Giang / Cẩm Giàng), see `text.accent_words_of`.
+names that fold alike (Cẩm Giang / Cẩm Giàng), see `text.accent_words_of`. The file also
+carries the tokens of the names' words and the diacritics of the names, worked out (handed to
+`text.know`), so that requests seldom work them out.
 
 The index is derived from the packages' data by `app.geo.build` and kept, precomputed, in
 `index.marshal` beside this module (`python -m app.geo.build` writes it; a test fails when it
@@ -21,6 +23,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from importlib.util import find_spec
 from typing import Any, Final, NamedTuple
+
+from app.geo import text  # text imports nothing of app.geo
 
 # Unit-type words as the data spells them -> the marker kinds of `mentions`.
 WARD_KIND = {"Xã": "xa", "Phường": "phuong", "Thị trấn": "thitran", "Đặc khu": "dackhu"}
@@ -42,7 +46,7 @@ EXTRA_PROVINCE_ALIASES = {
 
 # The precomputed index, and the data files it is made from: (package, path in the package).
 FILE: Final = os.path.join(os.path.dirname(__file__), "index.marshal")
-FORMAT: Final = 1
+FORMAT: Final = 2
 SOURCES: Final = (
     ("vietnamadminunits", "data/dataset.db"),
     ("vietnamadminunits", "data/converter_2025.json"),
@@ -240,6 +244,7 @@ def from_tables(tables: dict[str, Any]) -> Index:
     new_wards_all: dict[str, list[NewWard]] = {}
     for key, ids in tables["new_ward_keys_all"].items():
         new_wards_all[key] = [wards[i] for i in ids]
+    text.know(tables["words"], tables["name_accents"])
     districts = [new(OldDistrict, d) for d in tables["districts"]]
     by_province = {
         o: {key: [districts[i] for i in ids] for key, ids in table.items()}

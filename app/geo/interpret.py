@@ -74,14 +74,27 @@ def via_district(
     that was typed as one (for the typo search) even when its ward was not found."""
     ix = index.get()
     typed: list[OldDistrict] = []
-    ordered = sorted(mentions, key=lambda m: (m.end, m.marked(DISTRICT_MARKS)), reverse=True)
-    table = ix.new_wards.get(ctx.province_code, {})
-    named = [
-        m for m in mentions if m.marked(WARD_MARKS) and m.key in table and ward_slot(m, ctx.bound)
-    ]
+    everywhere = ix.districts_all  # a district of any province: most mentions are none
+    ordered = sorted(
+        [m for m in mentions if m.key in everywhere],
+        key=lambda m: (m.end, m.prefix in DISTRICT_MARKS or m.postfix in DISTRICT_MARKS),
+        reverse=True,
+    )
+    named: list[Mention] | None = None  # typed wards of today's province, when needed
     for m in ordered:
+        if not district_slot(m, ctx.bound):
+            continue
+        if named is None:
+            table = ix.new_wards.get(ctx.province_code, {})
+            named = [
+                w
+                for w in mentions
+                if (w.prefix in WARD_MARKS or w.postfix in WARD_MARKS)
+                and w.key in table
+                and ward_slot(w, ctx.bound)
+            ]
         # "P. Xuân Trường - Đà Lạt": a district name inside a typed ward name of today is not one
-        if not district_slot(m, ctx.bound) or any(_overlap(m, w) for w in named):
+        if named and any(_overlap(m, w) for w in named):
             continue
         districts = _districts_named(ix, m, ctx.old_provinces)
         if not districts:

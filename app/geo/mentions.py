@@ -11,6 +11,7 @@ from collections.abc import Collection, Container, Mapping, Sequence
 from functools import lru_cache
 from typing import Final, NamedTuple
 
+from app.geo import index  # index imports nothing of this module
 from app.geo.text import MAX_TOKENS, Token, accent_sig, segment_tokens, segments
 
 WARD_MARKS: Final = frozenset({"xa", "phuong", "thitran", "dackhu"})
@@ -200,46 +201,50 @@ def _found(
     trusted over several words only with a type word ("xã Sơn Hà")."""
     n = len(tokens)
     plains = [t.plain for t in tokens]
-    marks: list[str | None] = [None] * n
-    inner, hamlet = [False] * n, [False] * n
+    found: list[Mention] = []
+    new = tuple.__new__
     run: str | None = None
+    before_hamlet = False  # whether the token before i is inside a hamlet or street name
     for i in range(n):
+        plain = plains[i]
         mark = None  # only type and hamlet words (and their bigrams) mark what follows
         if i and (
             plains[i - 1] in _MARK_WORDS or (i >= 2 and (plains[i - 2], plains[i - 1]) in _TWO)
         ):
-            mark = marks[i] = marker_before(tokens, i)
-        if tokens[i].soft:
+            mark = marker_before(tokens, i)
+        soft = tokens[i].soft
+        if soft:
             run = None  # after " - ": "Tô Hiệu - Thường Tín District"
         if mark is not None:
             run = mark
-        inner[i] = mark is None and run in WARD_MARKS
+        inner = mark is None and run in WARD_MARKS
+        hamlet = False
         if run == EXCLUDE:
-            hamlet[i] = True
-            if plains[i].isdigit():
+            hamlet = True
+            if plain.isdigit():
                 run = None  # "tổ 7 Kim Ngân": a hamlet's number ends its name
-    found: list[Mention] = []
-    new = tuple.__new__
-    for i in range(n):
-        prefix = marks[i]
-        mark = None if prefix == EXCLUDE else prefix
-        key = ""
-        for j in range(i, min(i + max_words, n)):
-            key += plains[j]
-            if key not in keys:
-                if key in prefixes:
-                    continue
-                break  # no longer name starts with these words
-            after = _AFTER.get(plains[j + 1]) if j + 1 < n and not tokens[j + 1].soft else None
-            if j > i:  # several words must split where the name does
-                forms = splits[key]
-                if " ".join(plains[i : j + 1]) not in forms and (
-                    (mark or after) is None or "*" not in forms
-                ):
-                    continue
+        if plain in keys or plain in prefixes:  # else no name starts with this word
+            if mark == EXCLUDE:
+                mark = None
             # "tổ 7 Kim Ngân": a name right after a hamlet's number starts afresh
-            at_start = i == 0 or tokens[i].soft or (hamlet[i - 1] and plains[i - 1].isdigit())
-            found.append(new(Mention, (i, j + 1, key, mark, after, hamlet[i], inner[i], at_start)))
+            at_start = i == 0 or soft or (before_hamlet and plains[i - 1].isdigit())
+            key = ""
+            stop = i + max_words
+            for j in range(i, stop if stop < n else n):
+                key += plains[j]
+                if key not in keys:
+                    if key in prefixes:
+                        continue
+                    break  # no longer name starts with these words
+                after = _AFTER.get(plains[j + 1]) if j + 1 < n and not tokens[j + 1].soft else None
+                if j > i:  # several words must split where the name does
+                    forms = splits[key]
+                    if " ".join(plains[i : j + 1]) not in forms and (
+                        (mark or after) is None or "*" not in forms
+                    ):
+                        continue
+                found.append(new(Mention, (i, j + 1, key, mark, after, hamlet, inner, at_start)))
+        before_hamlet = hamlet
     return found
 
 
@@ -280,14 +285,17 @@ def find(
 
 
 @lru_cache(maxsize=1 << 14)
-def _segment(part: str, seg: int) -> tuple[tuple[Token, ...], tuple[Mention, ...]]:
-    """Tokens and mentions of one comma segment, positions counted from its start. Cached:
+def _segment(part: str, seg: int) -> tuple[tuple[Token, ...], tuple[Mention, ...], bool]:
+    """Tokens and mentions of one comma segment, positions counted from its start, and whether
+    `_kept` may drop one of them (an untyped mention starting with a type word). Cached:
     segments recur ("Huyện Cầu Ngang", "Tỉnh Đồng Nai"); the bound keeps memory bounded."""
-    from app.geo import index  # index imports nothing of this module; late for clarity
-
     ix = index.get()
     tokens = segment_tokens(part, seg)
-    return tuple(tokens), tuple(_found(tokens, ix.keys, ix.max_words, ix.splits, ix.prefixes))
+    found = _found(tokens, ix.keys, ix.max_words, ix.splits, ix.prefixes)
+    droppable = any(
+        m.prefix is None and m.postfix is None and _type_word_first(tokens, m.start) for m in found
+    )
+    return tuple(tokens), tuple(found), droppable
 
 
 def scan(text: str, head: bool = False) -> tuple[list[Token], list[Mention]]:
@@ -296,13 +304,15 @@ def scan(text: str, head: bool = False) -> tuple[list[Token], list[Mention]]:
     tokens: list[Token] = []
     found: list[Mention] = []
     new = tuple.__new__
+    droppable = False
     for seg, part in enumerate(segments(text, head)):
         lower = part.lower()
         # Tokens ignore case: one cache entry for "Xã X" and "XÃ X", unless lower() is not one
         # character for one (only "İ" grows) or depends on context (only "Σ").
         if len(lower) == len(part) and "Σ" not in part:
             part = lower
-        seg_tokens, seg_found = _segment(part, seg)
+        seg_tokens, seg_found, seg_droppable = _segment(part, seg)
+        droppable = droppable or seg_droppable
         offset = len(tokens)
         tokens.extend(seg_tokens)
         if offset == 0:
@@ -313,9 +323,7 @@ def scan(text: str, head: bool = False) -> tuple[list[Token], list[Mention]]:
                     new(Mention, (m[0] + offset, m[1] + offset, m[2], m[3], m[4], m[5], m[6], m[7]))
                 )
     if len(tokens) > MAX_TOKENS:  # a long text: cut it as `tokenize` does and search afresh
-        from app.geo import index
-
         ix = index.get()
         tokens = tokens[:MAX_TOKENS] if head else tokens[-MAX_TOKENS:]
         return tokens, find(tokens, ix.keys, ix.max_words, ix.splits, ix.prefixes)
-    return tokens, _kept(tokens, found)
+    return tokens, _kept(tokens, found) if droppable else found

@@ -8,7 +8,7 @@ from app.geo import index
 from app.geo.edits import longer, slot_end
 from app.geo.index import Index, OldDistrict, OldWard
 from app.geo.mentions import DISTRICT_MARKS, PROVINCE_MARKS, WARD_MARKS, Mention, left_edge
-from app.geo.text import Token, accent_words_of
+from app.geo.text import Token, name_accents
 from app.vocab import Resolution
 
 NOT_WARD = DISTRICT_MARKS | PROVINCE_MARKS
@@ -53,7 +53,7 @@ def pick(
     best: Mention | None = None
     best_rank = (False, -1, -1)
     for m in mentions:
-        rank = (m.marked(prefer), m.end, m.end - m.start)
+        rank = (m.prefix in prefer or m.postfix in prefer, m.end, m.end - m.start)
         if rank > best_rank and ok(m):
             best, best_rank = m, rank
     return best
@@ -81,24 +81,29 @@ def district_slot(m: Mention, bound: int) -> bool:
 
 
 def _kind_ok(kind: str, m: Mention) -> bool:
-    marks = {mk for mk in (m.prefix, m.postfix) if mk}
-    return any(kind == mk or kind in _KIND_OF_MARK.get(mk, ()) for mk in marks)
+    for mk in (m.prefix, m.postfix):
+        if mk and (kind == mk or kind in _KIND_OF_MARK.get(mk, ())):
+            return True
+    return False
 
 
 def narrow(units: Sequence[N], tokens: Sequence[Token], m: Mention, exact: bool = True) -> list[N]:
     """Of units sharing a folded name: own names before aliases, then the ones whose
     diacritics match what was typed (if any were), then the type word given."""
-    out = [u for u in units if not u.alias] or list(units)
-    typed = tuple(t.accent for t in tokens[m.start : m.end])
-    if exact and "".join(typed) != m.key:  # typed diacritics tell Cẩm Giang from Cẩm Giàng
-        same = [u for u in out if accent_words_of(u.short) == typed]
-        if not same and not m.marked(ANY_MARK):
-            # Untyped, spelt otherwise: another word ("làng" is not Láng, "bờ đê" not Bồ Đề);
-            # one word of several may differ (Đăk/Đắk spellings vary).
-            same = [u for u in out if _accents_close(typed, accent_words_of(u.short))]
-            if not same:
-                return []
-        out = same or out
+    out = list(units) if len(units) == 1 else ([u for u in units if not u.alias] or list(units))
+    if exact:
+        typed = tuple([t.accent for t in tokens[m.start : m.end]])
+        if "".join(typed) != m.key:  # typed diacritics tell Cẩm Giang from Cẩm Giàng
+            same = [u for u in out if name_accents(u.short) == typed]
+            if not same and not m.marked(ANY_MARK):
+                # Untyped, spelt otherwise: another word ("làng" is not Láng, "bờ đê" not Bồ
+                # Đề); one word of several may differ (Đăk/Đắk spellings vary).
+                same = [u for u in out if _accents_close(typed, name_accents(u.short))]
+                if not same:
+                    return []
+            out = same or out
+    if len(out) == 1:  # the type word can only keep it
+        return out
     return [u for u in out if _kind_ok(u.kind, m)] or out
 
 
@@ -117,9 +122,19 @@ def choose(
 ) -> list[N]:
     """Units named by the best ward mention found in `tables` (one typo allowed past a name
     that is only the start of the typed one, see `edits.longer`)."""
-    m = pick(
-        mentions, lambda m: ward_slot(m, bound) and any(m.key in t for t in tables), WARD_MARKS
-    )
+    if len(tables) == 1:
+        table = tables[0]
+        m = pick(mentions, lambda m: m.key in table and ward_slot(m, bound), WARD_MARKS)
+    else:
+
+        def named(m: Mention) -> bool:
+            key = m.key
+            for t in tables:
+                if key in t:
+                    return ward_slot(m, bound)
+            return False
+
+        m = pick(mentions, named, WARD_MARKS)
     if m is None:
         return []
     if m.marked(WARD_MARKS) and slot_end(tokens, m.start, bound) > m.end:
@@ -171,8 +186,9 @@ def province_context(
     caller's province_code; with a hint, only mentions inside the hinted province count."""
     n = len(tokens)
     best: Mention | None = None
+    provinces = ix.provinces
     for m in mentions:
-        if m.key not in ix.provinces or m.prefix in NOT_PROVINCE:
+        if m.key not in provinces or m.prefix in NOT_PROVINCE:
             continue
         if m.excluded and m.end < n:  # a hamlet named like a province, unless it ends the text
             continue
@@ -182,12 +198,34 @@ def province_context(
             best = m
     if best is None:
         return Context(hint, ix.old_provinces[hint], False, n, None) if hint else None
-    names = sorted(ix.provinces[best.key], key=lambda p: not p.current)
-    code = hint or names[0].province_code
-    named = [p.old_province for p in names if p.province_code == code]
-    rest = [o for o in ix.old_provinces[code] if o not in named]
-    old_only = not any(p.current for p in names)
-    return Context(code, tuple(named + rest), old_only, left_edge(tokens, best), best)
+    code, old_provinces, old_only = _named_province(ix, best.key, hint)
+    return Context(code, old_provinces, old_only, left_edge(tokens, best), best)
+
+
+def _named_province(ix: Index, key: str, hint: str | None) -> tuple[str, tuple[str, ...], bool]:
+    """Province code, legacy provinces (the named ones first) and old-only flag of a province
+    name (with the caller's hint, if any). Cached: a few dozen names and hints recur."""
+    if _NAMED.index is not ix:  # another index (tests build their own): start afresh
+        _NAMED.index, _NAMED.cache = ix, {}
+    cache = _NAMED.cache
+    found = cache.get((key, hint))
+    if found is None:
+        names = sorted(ix.provinces[key], key=lambda p: not p.current)
+        code = hint or names[0].province_code
+        named = [p.old_province for p in names if p.province_code == code]
+        rest = [o for o in ix.old_provinces[code] if o not in named]
+        old_only = not any(p.current for p in names)
+        found = cache[(key, hint)] = (code, tuple(named + rest), old_only)
+    return found
+
+
+class _NamedCache:
+    def __init__(self) -> None:
+        self.index: Index | None = None
+        self.cache: dict[tuple[str, str | None], tuple[str, tuple[str, ...], bool]] = {}
+
+
+_NAMED = _NamedCache()
 
 
 def _in(ix: Index, key: str, province_code: str) -> bool:

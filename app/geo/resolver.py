@@ -16,16 +16,18 @@ from app.vocab import Resolution
 def _ward_location(
     resolution: Resolution, wards: tuple[str, ...], ambiguous: bool = False
 ) -> Location:
+    ix = index.get()
     first, others = wards[0], wards[1:]
-    province_code = index.get().ward_provinces[first]
+    province_code = ix.ward_provinces[first]
+    names = ix.display_wards  # what codes.ward_name gives
     return Location(
-        resolution=resolution,
-        province_code=province_code,
-        province_name=codes.province_name(province_code),
-        ward_code=codes.output(first),
-        ward_name=codes.ward_name(first),
-        ambiguous=ambiguous,
-        candidates=tuple(Candidate(codes.output(c), codes.ward_name(c)) for c in others),
+        resolution,
+        province_code,
+        ix.display_provinces.get(province_code),  # codes.province_name
+        codes.output(first),
+        names[first],
+        ambiguous,
+        tuple([Candidate(codes.output(c), names[c]) for c in others]) if others else (),
     )
 
 

@@ -4,6 +4,7 @@ Everything here is linear in the input (one regex of single character classes, n
 quantifiers), and callers cap the input first, so hostile text cannot make matching slow.
 """
 
+import marshal
 import re
 import unicodedata
 from functools import lru_cache
@@ -74,10 +75,55 @@ def _word(raw: str) -> tuple[tuple[str, str], ...]:
     return ((plain, accent_sig(raw)),)
 
 
+Pairs = tuple[tuple[str, str], ...]
+# `_word` and `accent_words_of` of the words and names of the index, worked out when the index
+# was built (`know`): most words callers type are the words of names, so few are left to work
+# out per request. The names' table is marshalled and loaded on its first use.
+_known_words: dict[str, Pairs] = {}
+_known_names: dict[str, tuple[str, ...]] | None = None
+_known_names_blob = b""
+
+
+def know(words: dict[str, Pairs], names_blob: bytes) -> None:
+    """Take the index's precomputed `word_pairs` (by word) and `accent_words_of` (by name,
+    marshalled)."""
+    global _known_words, _known_names, _known_names_blob
+    _known_words, _known_names, _known_names_blob = words, None, names_blob
+
+
+def _raw_words(text: str) -> list[str]:
+    """`_WORD.findall(text)`: runs of alphanumeric characters (str.isalnum, as `\\w` is
+    defined, less "_"). Text of such runs, dots and spaces only is split without the regex."""
+    spaced = text.replace(".", " ")
+    if spaced.replace(" ", "").isalnum():
+        return spaced.split()
+    return _WORD.findall(text)
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    known = _known_words
+    word = _word
+    for raw in _raw_words(text):
+        pairs += known.get(raw) or word(raw)
+    return pairs
+
+
+def word_pairs(raw: str) -> Pairs:
+    """(plain, accent) of one written word, two for "p12" (what `know` takes)."""
+    return _word(raw)
+
+
+def written_words(name: str) -> set[str]:
+    """The words of a name as callers write them, lower case: with and without diacritics."""
+    words = _WORD.findall(unicodedata.normalize("NFC", name).translate(_DROP).lower())
+    return {*words, *map(fold, words)}
+
+
 @lru_cache(maxsize=1 << 14)
 def _words(segment: str) -> tuple[tuple[str, str], ...]:
     # Cached too: province and hamlet segments recur from one address to the next.
-    return tuple(pair for raw in _WORD.findall(segment) for pair in _word(raw))
+    return tuple(_pairs(segment))
 
 
 _DROP_ANY = re.compile("[" + "".join(map(chr, _DROP)) + "]")
@@ -96,9 +142,12 @@ def segments(text: str, head: bool = False) -> list[str]:
 
 def segment_tokens(part: str, seg: int) -> list[Token]:
     """Tokens of one comma segment, numbered `seg`."""
-    tokens: list[Token] = []
     new = tuple.__new__
-    for n, piece in enumerate(_DASH.split(part)):
+    pieces = _DASH.split(part)
+    if len(pieces) == 1:  # the common case: no spaced dash (and a segment is cached whole)
+        return [new(Token, (plain, accent, seg, False)) for plain, accent in _pairs(part)]
+    tokens: list[Token] = []
+    for n, piece in enumerate(pieces):
         for k, (plain, accent) in enumerate(_words(piece)):
             tokens.append(new(Token, (plain, accent, seg, n > 0 and k == 0)))
     return tokens
@@ -133,6 +182,15 @@ def spaced_of(name: str) -> str:
 @lru_cache(maxsize=1 << 15)
 def accent_words_of(name: str) -> tuple[str, ...]:
     return tuple(a for _, a in _words(unicodedata.normalize("NFC", name).translate(_DROP)))
+
+
+def name_accents(name: str) -> tuple[str, ...]:
+    """`accent_words_of` a unit's name: the index's precomputed ones first."""
+    global _known_names
+    if _known_names is None:
+        _known_names = marshal.loads(_known_names_blob) if _known_names_blob else {}
+    known = _known_names.get(name)
+    return known if known is not None else accent_words_of(name)
 
 
 def accent_key_of(name: str) -> str:

@@ -105,3 +105,38 @@ def test_whole_process_with_invalid_utf8_and_no_heavy_imports() -> None:
     lines = [json.loads(x) for x in done.stdout.decode("utf-8").splitlines()]
     assert len(lines) == 2 and lines[1]["province_code"] == "48"
     assert done.stderr.decode().strip().endswith("[]")
+
+
+def test_direct_encoding_equals_the_json_encoder() -> None:
+    """`encode_location` writes what `json` would, byte for byte (names with quotes and
+    non-ascii, None fields, candidates or none)."""
+    from app.geo import resolve
+    from app.geo.cli import _encode, encode_location
+    from app.geo.types import UNRESOLVED, Candidate, Location
+
+    locations = [
+        UNRESOLVED,
+        resolve(address="Hà Nội"),
+        resolve(address="Xã Kim Ngân, tỉnh Quảng Trị"),
+        resolve(address="P.12, Q. Gò Vấp"),
+        resolve(lat=10.7733, lon=106.6992),
+        Location(
+            "exact",
+            "01",
+            'Thành phố "Hà" \\ Nội\n',
+            "00070",
+            "Phường\tA\u2028",
+            True,
+            (Candidate("00001", "B"), Candidate("00002", "C\x00")),
+        ),
+    ]
+    for location in locations:
+        assert encode_location(location) == _encode(location.to_dict())
+
+
+def test_run_leaves_the_collector_as_it_found_it() -> None:
+    import gc
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    _run('{"address": "Xã Kim Ngân, tỉnh Quảng Trị"}\n')
+    assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -1,6 +1,7 @@
 """The precomputed index file (`app/geo/index.marshal`) against the installed packages' data,
 and the scanner's shortcuts against the plain tokenizer."""
 
+import marshal
 import subprocess
 import sys
 from pathlib import Path
@@ -94,3 +95,35 @@ def test_lower_case_segments_give_the_same_tokens() -> None:
             lower = part.lower()
             if len(lower) == len(part) and "Σ" not in part:
                 assert segment_tokens(lower, 0) == segment_tokens(part, 0), hex(cp)
+
+
+def test_words_split_without_the_regex_as_with_it() -> None:
+    """`text._raw_words` splits plain text (alphanumerics, dots, spaces) itself: it gives
+    what the word regex gives, for any text."""
+    import random
+
+    from app.geo import text
+
+    rng = random.Random(7)
+    alphabet = "ab xyz.Đđăâêôơư_-19 ,\t\u00a0\u2009\u0301²½ⅫＡ٣०\u200b\u3000ǅ" + "".join(
+        chr(rng.randrange(32, 0x3000)) for _ in range(200)
+    )
+    samples = ["", " ", ".", "x. thạnh thới an", "tp.hcm", "p12", "a_b", "Xã\u00a0Kim Ngân"]
+    samples += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(15))) for _ in range(20000)
+    ]
+    for sample in samples:
+        assert text._raw_words(sample) == text._WORD.findall(sample), repr(sample)
+
+
+def test_precomputed_words_and_names_are_what_text_works_out() -> None:
+    from app.geo import text
+
+    index.get()
+    assert len(text._known_words) > 1000
+    for word, pairs in text._known_words.items():
+        assert pairs == text.word_pairs(word), word
+    names = marshal.loads(text._known_names_blob)
+    assert len(names) > 1000
+    for name, accents in names.items():
+        assert accents == text.accent_words_of(name) == text.name_accents(name), name
