@@ -65,10 +65,6 @@ class IdempotencyMismatch(DomainError):
     status, type_, title = 422, "idempotency-key-reused", "Idempotency-Key reused with another body"
 
 
-class PayloadTooLarge(DomainError):
-    status, type_, title = 413, "payload-too-large", "Request body too large"
-
-
 class TooManyRequests(DomainError):
     status, type_, title = 429, "rate-limited", "Too many requests"
 

@@ -51,6 +51,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# 64-bit keys on PostgreSQL; SQLite only autoincrements a column declared INTEGER
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -161,7 +165,7 @@ class Case(Base):
         Index("ix_cases_agency_feed", "agency_id", "change_txid", "change_seq"),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     role: Mapped[str] = mapped_column(String(16))
@@ -228,7 +232,7 @@ class Escalation(Base):
     __table_args__ = (UniqueConstraint("report_id", "step"),)
 
     id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+        BigId, primary_key=True, autoincrement=True)
     report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"))
     step: Mapped[int] = mapped_column(Integer)
     from_agency: Mapped[str] = mapped_column(String(64))
@@ -251,7 +255,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_entries"
 
     id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        BigId, primary_key=True, autoincrement=True
     )
     report_id: Mapped[str | None] = mapped_column(ForeignKey("reports.id"), index=True)
     action: Mapped[str] = mapped_column(String(64))
@@ -275,7 +279,7 @@ class AuditSeal(Base):
 
     __tablename__ = "audit_seals"
 
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("audit_entries.id"), unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     chain_hash: Mapped[str] = mapped_column(String(64))
