@@ -22,10 +22,16 @@ def make_engine(url: str, *, pool_size: int = 10, statement_timeout_ms: int = 15
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # no pre-ping round trip per checkout: a dropped connection raises a disconnect error,
+        # which invalidates the whole pool (SQLAlchemy), so the next checkout reconnects
+        pool_pre_ping=False,
+        pool_recycle=1800,
         pool_timeout=10,
         connect_args={
             "connect_timeout": 5,
+            # the OS notices a dead idle connection (a restarted server) before we use it
+            "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+            "keepalives_count": 3,
             "options": f"-c statement_timeout={statement_timeout_ms}",
         },
     )
