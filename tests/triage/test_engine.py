@@ -214,6 +214,8 @@ def test_every_category_code_is_known() -> None:
     ("Năm ngoái em bị xâm hại. Người đó là chú ruột em.", 12,
      "SN.sexual_abuse_family_in_text"),
     ("Con tôi đi học thêm, đến giờ vẫn chưa về, cô nói cháu đã về từ lâu", 9, "SN.missing_now"),
+    ("Con gái 14 tuổi nhà hàng xóm có thai, nghi là do bố dượng", 14,
+     "SN.pregnancy_cause_household"),
 ])
 def test_safety_net_floors_are_critical_and_named(text: str, age: int, rule: str) -> None:
     result = triage(report(text, age))
@@ -225,3 +227,5 @@ def test_safety_net_keeps_past_and_gone_perpetrators_below_critical() -> None:
         "critical")
     assert triage(report("Hai năm trước cháu bị anh họ xâm hại, anh ấy đã đi lính", 13)).level == (
         "high")
+    assert triage(report("Em 15 tuổi có thai, nghi là do bố dượng, nhưng ông ấy đã bỏ đi", 15)
+                  ).level == "high"
