@@ -12,6 +12,7 @@ from app import audit
 from app.cases import changes
 from app.config import Settings
 from app.models import Agency, Case, Report
+from app.routing.directory import agency_ref
 from app.routing.policy import AgencyRef, RoutingDecision
 from app.vocab import LEVELS
 
@@ -23,6 +24,30 @@ def urgency_rank(level: str) -> int:
     return LEVELS.index("critical") - LEVELS.index(level)
 
 
+def agency_ids(session: Session, refs: list[AgencyRef]) -> dict[str, int]:
+    """Agency code -> id; refs from the directory carry their id, the rest are looked up."""
+    ids = {r.code: r.agency_id for r in refs if r.agency_id is not None}
+    missing = [r.code for r in refs if r.agency_id is None]
+    if missing:
+        ids.update(session.execute(select(Agency.code, Agency.id).where(
+            Agency.code.in_(missing))).all())
+    return ids
+
+
+def live_notified(session: Session, report_id: str) -> tuple[AgencyRef, ...]:
+    """The agencies notified of a report whose cases are still open."""
+    return tuple(agency_ref(a) for a in session.scalars(
+        select(Agency).join(Case, Case.agency_id == Agency.id)
+        .where(Case.report_id == report_id, Case.role == "notified", Case.status.in_(LIVE))))
+
+
+def declined_codes(session: Session, report_id: str) -> frozenset[str]:
+    """The agencies that declined a report: re-routing and escalation leave them out."""
+    return frozenset(session.scalars(
+        select(Agency.code).join(Case, Case.agency_id == Agency.id)
+        .where(Case.report_id == report_id, Case.status == "declined")))
+
+
 @dataclass(frozen=True, slots=True)
 class Reassignment:
     previous_primary: str | None
@@ -31,8 +56,8 @@ class Reassignment:
     withdrawn: tuple[str, ...]
 
 
-def _new_case(report: Report, agency_id: int, role: str, *, ack_due_at: datetime | None
-              ) -> Case:
+def new_case(report: Report, agency_id: int, role: str, *, ack_due_at: datetime | None
+             ) -> Case:
     return Case(report_id=report.id, agency_id=agency_id, role=role, status="new",
                 urgency_rank=urgency_rank(report.urgency_level), ack_due_at=ack_due_at,
                 action_due_at=report.action_due_at)
@@ -46,17 +71,17 @@ def apply_decision(session: Session, *, report: Report, decision: RoutingDecisio
     the decision names their agency again. The new primary's deadline restarts now."""
     cases = {c.agency_id: c for c in session.scalars(
         select(Case).where(Case.report_id == report.id).with_for_update())}
-    ids = dict(session.execute(select(Agency.code, Agency.id).where(
-        Agency.code.in_([decision.primary.code, *(a.code for a in decision.notified)]))).all())
+    ids = agency_ids(session, [decision.primary, *decision.notified])
     codes = dict(session.execute(select(Agency.id, Agency.code).where(
         Agency.id.in_(list(cases)))).all())
-    previous = next((codes[c.agency_id] for c in cases.values()
-                     if c.role == "primary" and c.status in LIVE), None)
+    previous_id = next((c.agency_id for c in cases.values()
+                        if c.role == "primary" and c.status in LIVE), None)
+    previous = codes[previous_id] if previous_id is not None else None
     ack_due = now + settings.ack_deadline(report.urgency_level)
     wanted: dict[int, str] = {ids[a.code]: "notified" for a in decision.notified}
     wanted[ids[decision.primary.code]] = "primary"
-    if keep_previous_primary and previous is not None and previous != decision.primary.code:
-        wanted.setdefault(next(i for i, c in codes.items() if c == previous), "notified")
+    if keep_previous_primary and previous_id is not None:
+        wanted.setdefault(previous_id, "notified")
     events: dict[str, list[Case]] = {}
     withdrawn: list[str] = []
     for agency_id, case in cases.items():
@@ -78,7 +103,7 @@ def apply_decision(session: Session, *, report: Report, decision: RoutingDecisio
             kind = primary_event if became_primary else "case.updated"
             events.setdefault(kind, []).append(case)
     for agency_id, role in wanted.items():
-        case = _new_case(report, agency_id, role,
+        case = new_case(report, agency_id, role,
                          ack_due_at=ack_due if role == "primary" else report.ack_due_at)
         session.add(case)
         kind = primary_event if role == "primary" else "case.assigned"

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.cases import changes
-from app.cases.assign import apply_decision, record, urgency_rank
+from app.cases.assign import apply_decision, declined_codes, record, urgency_rank
 from app.config import Settings
 from app.errors import Conflict, InvalidField, NotFound
 from app.geo import units
 from app.geo.types import Location
-from app.models import Agency, Case, Report
+from app.models import Case, Report
 from app.reports.confidential import mask_phones
 from app.reports.service import decide_routing, stored_urgency
 from app.security import Principal
@@ -101,13 +101,11 @@ def decline(*, session: Session, principal: Principal, report_id: str, reason: s
         audit.append(session, report_id=report.id, action="case.declined",
                      actor=principal.actor, occurred_at=now, payload=extra)
         return case, report
-    declined = set(session.scalars(select(Agency.code).join(Case, Case.agency_id == Agency.id)
-                                   .where(Case.report_id == report.id,
-                                          Case.status == "declined")))
+    declined = declined_codes(session, report.id)
     location = _place_for_rerouting(report, suggested_ward_code)
     decision = decide_routing(session, level=report.urgency_level,
                               categories=tuple(report.categories), location=location,
-                              original=None, excluded=frozenset(declined))
+                              original=None, excluded=declined)
     result = apply_decision(session, report=report, decision=decision, now=now,
                             settings=settings, keep_previous_primary=False)
     record(session, report=report, action="report.rerouted_after_decline",

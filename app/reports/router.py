@@ -13,10 +13,10 @@ from app import audit, idempotency
 from app.admin.schemas import AssignIn
 from app.admin.service import agency_by_code
 from app.audit import sealer
-from app.cases.assign import LIVE, apply_decision, manual_decision, record
+from app.cases.assign import apply_decision, live_notified, manual_decision, record
 from app.deps import AppSettings, DbSession
 from app.errors import Conflict, Forbidden, InvalidField
-from app.models import Agency, AuditSeal, Case, Report, utcnow
+from app.models import AuditSeal, Report, utcnow
 from app.observability import REPORTS
 from app.reports import service
 from app.reports.schemas import AuditEntryOut, ReportIn, ReportOut, TriageOut
@@ -122,10 +122,7 @@ def assign_report(report_id: str, body: AssignIn, principal: Annotated[Principal
     agency = agency_by_code(session, body.agency_code)
     if not agency.active:
         raise InvalidField("agency_code", "the agency is inactive")
-    notified = tuple(agency_ref(a) for a in session.scalars(
-        select(Agency).join(Case, Case.agency_id == Agency.id)
-        .where(Case.report_id == report.id, Case.role == "notified",
-               Case.status.in_(LIVE))))
+    notified = live_notified(session, report.id)
     now = utcnow()
     result = apply_decision(session, report=report,
                             decision=manual_decision(agency_ref(agency), notified, body.reason),

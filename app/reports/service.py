@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.cases import changes
-from app.cases.assign import urgency_rank
+from app.cases.assign import agency_ids, new_case
 from app.config import Settings
 from app.errors import InvalidField, NotFound
 from app.geo import resolve, units
@@ -128,15 +128,13 @@ CaseRows = list[tuple[Case, AgencyRef]]
 def open_cases(session: Session, *, report: Report, decision: RoutingDecision,
                deadlines: Deadlines) -> CaseRows:
     targets = [(decision.primary, "primary"), *((a, "notified") for a in decision.notified)]
-    missing = [ref.code for ref, _ in targets if ref.agency_id is None]
-    ids = dict(session.execute(select(Agency.code, Agency.id).where(
-        Agency.code.in_(missing))).all()) if missing else {}
-    rows = [(Case(report_id=report.id, agency_id=ref.agency_id or ids[ref.code], role=role,
-                  status="new", urgency_rank=urgency_rank(report.urgency_level),
-                  ack_due_at=deadlines.ack_due_at, action_due_at=deadlines.action_due_at), ref)
+    ids = agency_ids(session, [ref for ref, _ in targets])
+    # report.ack_due_at and action_due_at are these deadlines (set by _build_report)
+    rows = [(new_case(report, ids[ref.code], role, ack_due_at=deadlines.ack_due_at), ref)
             for ref, role in targets]
     session.add_all(case for case, _ in rows)
-    known = not missing  # every ref came from the directory query, webhooks included
+    # every ref from the directory query knows its webhook; otherwise let touch() look
+    known = all(ref.agency_id is not None for ref, _ in targets)
     hooked = {c.agency_id: ref.code for c, ref in rows if ref.has_webhook} if known else None
     changes.touch(session, [c for c, _ in rows], "case.assigned", hooked=hooked)
     return rows

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.cases.assign import LIVE, apply_decision, record
+from app.cases.assign import apply_decision, declined_codes, live_notified, record
 from app.config import Settings
 from app.models import Agency, Case, Escalation, Report
 from app.observability import ESCALATIONS
@@ -35,12 +35,8 @@ def escalate_case(session: Session, case: Case, *, now: datetime, settings: Sett
     agency = session.get(Agency, case.agency_id)
     if report is None or agency is None:
         return False
-    notified = tuple(agency_ref(a) for a in session.scalars(
-        select(Agency).join(Case, Case.agency_id == Agency.id)
-        .where(Case.report_id == report.id, Case.role == "notified", Case.status.in_(LIVE))))
-    declined = frozenset(session.scalars(
-        select(Agency.code).join(Case, Case.agency_id == Agency.id)
-        .where(Case.report_id == report.id, Case.status == "declined")))
+    notified = live_notified(session, report.id)
+    declined = declined_codes(session, report.id)
     inp = RoutingInput(level=report.urgency_level, categories=tuple(report.categories),
                        province_code=report.province_code, ward_code=report.ward_code,
                        excluded=declined | {agency.code})
