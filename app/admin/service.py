@@ -12,9 +12,8 @@ from app.cases.assign import LIVE, apply_decision, record
 from app.config import Settings
 from app.errors import Conflict, InvalidField, NotFound
 from app.geo import units
-from app.geo.types import Location
 from app.models import Agency, AgencyCoverage, ApiKey, Case, Report
-from app.reports.service import decide_routing
+from app.reports.service import decide_routing, stored_location
 from app.routing.directory import reachable_clause
 
 
@@ -119,7 +118,7 @@ def deactivate_agency(session: Session, *, agency: Agency, reason: str, actor: s
             continue
         decision = decide_routing(session, level=report.urgency_level,
                                   categories=tuple(report.categories),
-                                  location=Location(**{**report.location, "candidates": ()}),
+                                  location=stored_location(report),
                                   original=None, excluded=frozenset({agency.code}))
         result = apply_decision(session, report=report, decision=decision, now=now,
                                 settings=settings, keep_previous_primary=False)

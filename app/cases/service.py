@@ -12,11 +12,11 @@ from app.cases import changes
 from app.cases.assign import apply_decision, declined_codes, record, urgency_rank
 from app.config import Settings
 from app.errors import Conflict, InvalidField, NotFound
-from app.geo import units
+from app.geo import resolve, units
 from app.geo.types import Location
 from app.models import Case, Report
 from app.reports.confidential import mask_phones
-from app.reports.service import decide_routing, stored_urgency
+from app.reports.service import decide_routing, stored_location, stored_urgency
 from app.security import Principal
 
 # Where an agency may move its own case (decline has its own endpoint; withdrawn is ours).
@@ -115,13 +115,8 @@ def decline(*, session: Session, principal: Principal, report_id: str, reason: s
 
 def _place_for_rerouting(report: Report, suggested_ward_code: str | None) -> Location:
     if suggested_ward_code is None:
-        return Location(**{**report.location, "candidates": ()})
-    ward = units.official_ward(suggested_ward_code)
-    assert ward is not None
-    province = units.province(ward.province_code)
-    return Location(resolution="exact", province_code=ward.province_code,
-                    province_name=province.name if province else None, ward_code=ward.code,
-                    ward_name=ward.name)
+        return stored_location(report)
+    return resolve(ward_code=suggested_ward_code)  # checked above: an official ward
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,11 @@ def resolve_location(report_in: ReportIn) -> Location:
                    ward_code=loc.ward_code, lat=loc.lat, lon=loc.lon)
 
 
+def stored_location(report: Report) -> Location:
+    """The place a report was resolved to, as the routing policy takes it."""
+    return Location(**{**report.location, "candidates": ()})
+
+
 def find_report(session: Session, ref: str) -> Report | None:
     return session.scalars(select(Report).where(or_(Report.id == ref, Report.reference == ref))
                            ).one_or_none()
@@ -178,7 +183,7 @@ def create_report(*, session: Session, report_in: ReportIn, principal: Principal
     result = triage_report(report_in)
     location = resolve_location(report_in)
     if original is not None and location.resolution == "unresolved":
-        location = Location(**{**original.location, "candidates": ()})
+        location = stored_location(original)
     routed = report_in.contact_type in ROUTED_CONTACT_TYPES
     decision = (decide_routing(session, level=result.level, categories=result.categories,
                                location=location, original=original) if routed else None)
