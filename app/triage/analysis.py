@@ -227,6 +227,14 @@ class Doc:
             i += 1
         return False
 
+    def matches(self, group: str, lo: int = 0, hi: int | None = None) -> list[Match]:
+        """The (non-negated) matches of `group` starting in [lo, hi)."""
+        starts = self._starts.get(group)
+        if not starts:
+            return []
+        hi = len(self.toks) if hi is None else hi
+        return self._by_name[group][bisect_left(starts, lo):bisect_left(starts, hi)]
+
     def has_near(self, group: str, m: Match, scope: str) -> bool:
         lo, hi = self.scope(m, scope)
         return self.has(group, lo, hi, besides=m)

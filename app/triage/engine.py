@@ -15,6 +15,11 @@ from app.vocab import CATEGORY_TIE_ORDER, LEVELS, ROUTED_CONTACT_TYPES
 _CRITICAL = LEVELS.index("critical")
 _MAX_REASONS = 20
 _YOUNG_MAX_AGE = 5
+# Telling relatives apart (who has left, who did it): the words of a relation that name no one
+# ("bố em", "ba nó"), and one spelling per person ("ba", "cha" are "bố").
+_NOT_A_PERSON = frozenset({"em", "no", "chau", "toi", "con", "cua", "ruot", "de", "ay", "minh",
+                           "ta", "be", "nay", "kia", "do"})
+_SAME_PERSON = {"ba": "bo", "cha": "bo", "tia": "bo", "ma": "me"}
 
 
 @dataclass(slots=True)
@@ -43,6 +48,7 @@ class Context:
         self._no_access = not self._continuing and (
             self.ind.perpetrator_has_access is False or doc.has("access_none"))
         self._times: dict[Match, str] = {}
+        self._gone: dict[Match, bool] = {}
 
     def time_of(self, m: Match) -> str:
         if m not in self._times:
@@ -55,14 +61,38 @@ class Context:
         return any(self.doc.has_near(g, m, scope) for g in groups)
 
     def perpetrator(self, kind: str, m: Match | None) -> bool:
+        no_access = self._no_access_for(m)
         if kind == "no_access":
-            return self._no_access
+            return no_access
         if kind == "not_no_access":
-            return not self._no_access
-        if self._no_access:
+            return not no_access
+        if no_access:
             return False
         household = self._household(m)
         return household if kind == "household" else household or self._continuing
+
+    def _no_access_for(self, m: Match | None) -> bool:
+        """Whether the perpetrator of the signal is gone. A leaving told of another relative
+        than the one named with the signal is someone else's ("mẹ đi làm xa, ..., dượng sờ
+        soạng bé": the mother left, the stepfather is there)."""
+        if not self._no_access or m is None or self.ind.perpetrator_has_access is False:
+            return self._no_access
+        if m not in self._gone:
+            named = self._relatives(m, "clause") or self._relatives(m, "sentence")
+            self._gone[m] = not named or any(
+                not (who := self._relatives(a, "clause")) or who & named
+                for a in self.doc.matches("access_none"))
+        return self._gone[m]
+
+    def _relatives(self, m: Match, scope: str) -> set[str]:
+        """The relatives (rel_household) named in the clause or sentence of a match."""
+        lo, hi = self.doc.scope(m, scope)
+        out: set[str] = set()
+        for r in self.doc.matches("rel_household", lo, hi):
+            for w in self.doc.toks.folded[r.start:r.end]:
+                if w not in _NOT_A_PERSON:
+                    out.add(_SAME_PERSON.get(w, w))
+        return out
 
     def _household(self, m: Match | None) -> bool:
         """A parent, relative or carer named with the signal: in its clause, or in its sentence
