@@ -15,10 +15,18 @@ def _serve(args: argparse.Namespace) -> int:
     from app.main import create_app
     from app.observability import configure_logging
 
+    if args.workers > 1 and get_settings().database_url.startswith("sqlite"):
+        print("serve: --workers > 1 needs PostgreSQL (SQLite has one writer at a time)",
+              file=sys.stderr)
+        return 2
     prepare_database()
     configure_logging(get_settings().log_level)
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None,
-                access_log=False)
+    if args.workers > 1:  # each worker process builds its own app (and logging)
+        uvicorn.run("app.main:served_app", factory=True, workers=args.workers, host=args.host,
+                    port=args.port, log_config=None, access_log=False)
+    else:
+        uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None,
+                    access_log=False)
     return 0
 
 
@@ -172,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate, seed the default directory if empty, serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="uvicorn worker processes (PostgreSQL only; metrics are per process)")
     serve.set_defaults(func=_serve)
 
     keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="keys_cmd", required=True)

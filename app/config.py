@@ -119,3 +119,8 @@ class Settings(BaseSettings):
 @cache
 def get_settings() -> Settings:
     return Settings()
+
+
+async def app_settings() -> Settings:
+    """get_settings as a request dependency that needs no worker thread (it does no I/O)."""
+    return get_settings()

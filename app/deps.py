@@ -5,11 +5,13 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.config import Settings, get_settings
+from app.config import Settings, app_settings
 from app.db import get_session, get_sessionmaker
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
-AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+AppSettings = Annotated[Settings, Depends(app_settings)]
 
 
 def side_sessions() -> sessionmaker[Session]:

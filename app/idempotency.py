@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import bindparam, delete, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -22,10 +22,19 @@ from sqlalchemy.orm import Session
 
 from app.audit.chain import canonical_json
 from app.errors import BadRequest, Conflict, IdempotencyMismatch
-from app.models import IdempotencyRecord, utcnow
+from app.models import IdempotencyRecord, table, utcnow
 
 MAX_KEY_LENGTH = 255
 LOCK_WAIT = "200ms"
+_RECORDS = table(IdempotencyRecord)
+_SET_LOCK_WAIT = text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+_CLAIM = {
+    "postgresql": pg_insert(_RECORDS).on_conflict_do_nothing().returning(_RECORDS.c.key),
+    "sqlite": sqlite_insert(_RECORDS).on_conflict_do_nothing().returning(_RECORDS.c.key),
+}
+_COMPLETE = update(_RECORDS).where(
+    _RECORDS.c.api_key_id == bindparam("k_api_key_id"), _RECORDS.c.key == bindparam("k_key"),
+    _RECORDS.c.state == "in_flight")
 
 
 def fingerprint(body: Any) -> str:
@@ -61,14 +70,14 @@ def claim(session: Session, *, api_key_id: str, key: str, fp: str, ttl: timedelt
     Raises Conflict while another request holds the key, IdempotencyMismatch for another body.
     """
     now = now or utcnow()
-    pg = session.get_bind().dialect.name == "postgresql"
-    ins = (pg_insert if pg else sqlite_insert)(IdempotencyRecord).values(
-        api_key_id=api_key_id, key=key, fingerprint=fp, state="in_flight", created_at=now,
-        expires_at=now + ttl).on_conflict_do_nothing().returning(IdempotencyRecord.key)
+    conn = session.connection()
+    dialect = conn.dialect.name
     try:
-        if pg:  # for the rest of this short transaction: it takes no other contended lock
-            session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
-        claimed = session.execute(ins).first() is not None
+        if dialect == "postgresql":  # for the rest of this short transaction: it takes no
+            conn.execute(_SET_LOCK_WAIT)  # other contended lock
+        claimed = conn.execute(_CLAIM[dialect], {
+            "api_key_id": api_key_id, "key": key, "fingerprint": fp, "state": "in_flight",
+            "created_at": now, "expires_at": now + ttl}).first() is not None
     except OperationalError as exc:
         if "lock timeout" in str(exc.orig) or getattr(exc.orig, "sqlstate", "") == "55P03":
             raise _in_flight() from None
@@ -93,11 +102,10 @@ def claim(session: Session, *, api_key_id: str, key: str, fp: str, ttl: timedelt
 def complete(session: Session, *, api_key_id: str, key: str, status: int,
              body: dict[str, Any]) -> None:
     """Store the answer in the same transaction as the claim and the report."""
-    done = session.execute(update(IdempotencyRecord).where(
-        IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.key == key,
-        IdempotencyRecord.state == "in_flight").values(
-            state="done", response_status=status,
-            response_body=json.dumps(body, ensure_ascii=False)))
+    session.flush()
+    done = session.connection().execute(_COMPLETE, {
+        "k_api_key_id": api_key_id, "k_key": key, "state": "done", "response_status": status,
+        "response_body": json.dumps(body, ensure_ascii=False)})
     if getattr(done, "rowcount", 1) != 1:
         raise RuntimeError("idempotency key was not claimed in this transaction")
 

@@ -1,6 +1,6 @@
 """create_app(): routers, error handlers, middleware, lifespan."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -10,7 +10,7 @@ from app import __version__
 from app.admin.router import router as admin_router
 from app.cases.router import router as cases_router
 from app.config import get_settings
-from app.db import get_session, get_sessionmaker, transaction_scope
+from app.db import get_session, get_sessionmaker, request_transaction
 from app.deps import side_sessions
 from app.errors import install_handlers, problem_responses
 from app.geo import resolve
@@ -68,11 +68,20 @@ def create_app(*, sessions: sessionmaker[Session] | None = None,
     if sessions is not None:
         factory = sessions
 
-        def own_session() -> Iterator[Session]:
-            yield from transaction_scope(factory)
+        async def own_session() -> AsyncIterator[Session]:
+            async with request_transaction(factory) as session:
+                yield session
 
         app.dependency_overrides[get_session] = own_session
         app.dependency_overrides[side_sessions] = lambda: factory
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def served_app() -> FastAPI:
+    """The app of one `serve --workers N` process: its own logging, then create_app()."""
+    from app.observability import configure_logging
+
+    configure_logging(get_settings().log_level)
+    return create_app()

@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from app.config import Settings, get_settings
+from app.config import Settings, app_settings
 from app.db import get_session
 from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.models import Agency, ApiKey, utcnow
@@ -57,18 +57,21 @@ def create_key(*, session: Session, role: str, agency: Agency | None, name: str 
     return key, raw
 
 
+_KEY_LOOKUP = (
+    select(ApiKey.id, ApiKey.role, ApiKey.agency_id, ApiKey.revoked_at, Agency.code,
+           Agency.active)
+    .outerjoin(Agency, Agency.id == ApiKey.agency_id)
+    .where(ApiKey.key_hash == bindparam("key_hash")))
+
+
 def authenticate(session: Session, authorization: str | None) -> Principal:
     if not authorization:
         raise Unauthorized("Send Authorization: Bearer <api key>.")
     scheme, _, raw = authorization.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise Unauthorized("Send Authorization: Bearer <api key>.")
-    row = session.execute(
-        select(ApiKey.id, ApiKey.role, ApiKey.agency_id, ApiKey.revoked_at, Agency.code,
-               Agency.active)
-        .outerjoin(Agency, Agency.id == ApiKey.agency_id)
-        .where(ApiKey.key_hash == hash_key(raw.strip()))
-    ).one_or_none()
+    row = session.connection().execute(
+        _KEY_LOOKUP, {"key_hash": hash_key(raw.strip())}).one_or_none()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("The API key is unknown or revoked.")
     if row.role == "agency" and not row.active:
@@ -82,7 +85,7 @@ bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer hik_...`"
 
 def current_principal(request: Request,
                       session: Annotated[Session, Depends(get_session, scope="function")],
-                      settings: Annotated[Settings, Depends(get_settings)],
+                      settings: Annotated[Settings, Depends(app_settings)],
                       _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
                       ) -> Principal:
     principal = authenticate(session, request.headers.get("authorization"))
@@ -103,7 +106,7 @@ def current_principal(request: Request,
 def allow(*roles: str) -> Any:
     """`Annotated[Principal, allow("admin")]`: the caller must hold one of `roles`."""
 
-    def _check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def _check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role not in roles:
             raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
         return principal

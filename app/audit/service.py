@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.audit.chain import GENESIS, canonical_json, content_hash, link_hash
-from app.models import AuditEntry, AuditHead, AuditPending, AuditSeal, utcnow
+from app.models import AuditEntry, AuditHead, AuditPending, AuditSeal, insert_new, utcnow
 
 log = logging.getLogger("app.audit")
 HEAD_ID = 1
@@ -27,15 +27,17 @@ SEAL_BATCH = 500
 
 def append(session: Session, *, report_id: str | None, action: str, actor: str,
            payload: dict[str, Any], occurred_at: datetime | None = None) -> AuditEntry:
+    """Insert the entry and its pending row (prepared INSERTs, after a flush of what the entry
+    may name). The returned entry is not tracked by the session: it is the row written."""
     when = occurred_at or utcnow()
     text = canonical_json(payload)
     entry = AuditEntry(report_id=report_id, action=action, actor=actor, occurred_at=when,
                        payload=text,
                        content_hash=content_hash(report_id=report_id, action=action,
                                                  actor=actor, occurred_at=when, payload=text))
-    session.add(entry)
     session.flush()
-    session.add(AuditPending(entry_id=entry.id))
+    insert_new(session, [entry])
+    insert_new(session, [AuditPending(entry_id=entry.id)])
     return entry
 
 

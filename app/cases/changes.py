@@ -70,12 +70,17 @@ def touch(session: Session, cases: list[Case], event: str,
     of those with a live webhook), when the caller knows it, saves a look-up."""
     if not cases:
         return
-    with session.no_autoflush:  # new cases get their position in their INSERT
-        txid, seqs = next_positions(session, len(cases))
-        for case, seq in zip(cases, seqs, strict=True):
-            case.change_txid, case.change_seq = txid, seq
+    stamp(session, cases)
     webhooks.emit(session, cases, event, hooked=hooked)
     session.flush()
+
+
+def stamp(session: Session, cases: list[Case]) -> None:
+    """Give these cases fresh feed positions (new cases get theirs in their INSERT)."""
+    with session.no_autoflush:
+        txid, seqs = next_positions(session, len(cases))
+    for case, seq in zip(cases, seqs, strict=True):
+        case.change_txid, case.change_seq = txid, seq
 
 
 def encode_cursor(kind: str, values: tuple[object, ...]) -> str:

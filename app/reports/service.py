@@ -18,7 +18,7 @@ from app.config import Settings
 from app.errors import InvalidField, NotFound
 from app.geo import resolve, units
 from app.geo.types import Location
-from app.models import Agency, Case, Report, new_id, utcnow
+from app.models import Agency, Case, Report, insert_new, new_id, utcnow
 from app.reports.confidential import keyring, phone_hash
 from app.reports.schemas import ReportIn
 from app.routing.deadlines import VN_TZ, action_due
@@ -28,6 +28,7 @@ from app.security import Principal
 from app.triage import triage
 from app.triage.types import Child, Indicators, Override, TriageInput, TriageResult
 from app.vocab import ROUTED_CONTACT_TYPES
+from app.webhooks import service as webhooks
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 LIVE_CASE_STATUSES = ("new", "acknowledged", "in_progress", "referred", "resolved")
@@ -137,11 +138,13 @@ def open_cases(session: Session, *, report: Report, decision: RoutingDecision,
     # report.ack_due_at and action_due_at are these deadlines (set by _build_report)
     rows = [(new_case(report, ids[ref.code], role, ack_due_at=deadlines.ack_due_at), ref)
             for ref, role in targets]
-    session.add_all(case for case, _ in rows)
-    # every ref from the directory query knows its webhook; otherwise let touch() look
+    cases = [case for case, _ in rows]
+    changes.stamp(session, cases)
+    insert_new(session, cases)
+    # every ref from the directory query knows its webhook; otherwise let emit() look
     known = all(ref.agency_id is not None for ref, _ in targets)
     hooked = {c.agency_id: ref.code for c, ref in rows if ref.has_webhook} if known else None
-    changes.touch(session, [c for c, _ in rows], "case.assigned", hooked=hooked)
+    webhooks.emit(session, cases, "case.assigned", hooked=hooked)
     return rows
 
 
@@ -193,8 +196,7 @@ def create_report(*, session: Session, report_in: ReportIn, principal: Principal
                            location=location, decision=decision, deadlines=deadlines,
                            received_at=received_at, original=original, now=now)
     _seal_reporter(report, report_in, settings)
-    session.add(report)
-    session.flush()
+    insert_new(session, [report])
     cases = (open_cases(session, report=report, decision=decision, deadlines=deadlines)
              if decision is not None else [])
     audit.append(session, report_id=report.id, action="report.routed" if routed else

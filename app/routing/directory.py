@@ -1,7 +1,10 @@
 """The agency directory: the default seed from the official units, and routing look-ups."""
 
-from sqlalchemy import ColumnElement, exists, insert, or_, select, text, union
+from typing import Any
+
+from sqlalchemy import ColumnElement, bindparam, exists, insert, or_, select, text, union
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from app.geo import units
 from app.models import Agency, AgencyCoverage, ApiKey, Webhook
@@ -61,23 +64,30 @@ def reachable_clause() -> ColumnElement[bool]:
                webhook_clause())
 
 
+def _candidates_query() -> Executable:
+    """The active agencies of some units (`:units`) and the national desk: a union of three
+    index look-ups (an OR of them would scan the whole directory). Built once."""
+    units: Any = bindparam("units", expanding=True)
+    ids = union(select(Agency.id).where(Agency.unit_code.in_(units)),
+                select(Agency.id).where(Agency.kind == "national_desk"),
+                select(AgencyCoverage.agency_id).where(AgencyCoverage.unit_code.in_(units)))
+    return (select(Agency.id, Agency.code, Agency.name, Agency.kind, Agency.level,
+                   Agency.unit_code, reachable_clause().label("reachable"),
+                   webhook_clause().label("hooked"))
+            .where(Agency.active.is_(True), Agency.id.in_(ids))
+            .order_by(Agency.id))
+
+
+_CANDIDATES = _candidates_query()
+
+
 def routing_candidates(session: Session, *, province_code: str | None,
                        ward_code: str | None) -> dict[AgencyKey, AgencyRef]:
     """The active agencies that could serve this place, keyed for the routing policy.
-    One indexed query: by unit code, by coverage, and the national desk."""
+    One indexed query (the directory has nothing pending in the session: no flush)."""
     place = {lvl: unit for lvl, unit in (("commune", ward_code), ("province", province_code))
              if unit}
-    wanted = list(place.values())
-    # a union of three index look-ups (an OR of them would scan the whole directory)
-    ids = union(select(Agency.id).where(Agency.unit_code.in_(wanted)),
-                select(Agency.id).where(Agency.kind == "national_desk"),
-                select(AgencyCoverage.agency_id).where(AgencyCoverage.unit_code.in_(wanted)))
-    rows = session.execute(
-        select(Agency.id, Agency.code, Agency.name, Agency.kind, Agency.level, Agency.unit_code,
-               reachable_clause().label("reachable"), webhook_clause().label("hooked"))
-        .where(Agency.active.is_(True), Agency.id.in_(ids))
-        .order_by(Agency.id)
-    ).all()
+    rows = session.connection().execute(_CANDIDATES, {"units": list(place.values())}).all()
     out: dict[AgencyKey, AgencyRef] = {}
     for r in rows:
         if r.level != "national" and r.level not in place:

@@ -113,5 +113,6 @@ def emit(session: Session, cases: Iterable[Case], event_type: str,
                                 payload=json.dumps(payload, separators=(",", ":")),
                                 created_at=now, next_attempt_at=now))
         n += 1
-    session.flush()
+    if n:
+        session.flush()
     return n
