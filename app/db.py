@@ -118,6 +118,9 @@ async def request_transaction(factory: sessionmaker[Session]) -> AsyncIterator[S
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(_roll_back_and_close, session)
         raise
+    if not session.in_transaction():  # nothing to commit: closing does no I/O
+        session.close()
+        return
     with anyio.CancelScope(shield=True):
         await anyio.to_thread.run_sync(_commit_and_close, session)
 

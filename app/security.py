@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from app.config import Settings, app_settings
 from app.db import get_session
@@ -57,27 +58,42 @@ def create_key(*, session: Session, role: str, agency: Agency | None, name: str 
     return key, raw
 
 
-_KEY_LOOKUP = (
-    select(ApiKey.id, ApiKey.role, ApiKey.agency_id, ApiKey.revoked_at, Agency.code,
-           Agency.active)
-    .outerjoin(Agency, Agency.id == ApiKey.agency_id)
-    .where(ApiKey.key_hash == bindparam("key_hash")))
+def key_lookup(*extra: Any) -> Executable:
+    """The key look-up; `extra` columns ride along in its one round trip (the agency poll
+    reads its agency's version with it)."""
+    return (select(ApiKey.id, ApiKey.role, ApiKey.agency_id, ApiKey.revoked_at, Agency.code,
+                   Agency.active, *extra)
+            .outerjoin(Agency, Agency.id == ApiKey.agency_id)
+            .where(ApiKey.key_hash == bindparam("key_hash")))
 
 
-def authenticate(session: Session, authorization: str | None) -> Principal:
+_KEY_LOOKUP = key_lookup()
+
+
+def key_row(session: Session, authorization: str | None,
+            lookup: Executable = _KEY_LOOKUP) -> Row[Any]:
+    """The row of a live key named by an `Authorization: Bearer` header, or Unauthorized."""
     if not authorization:
         raise Unauthorized("Send Authorization: Bearer <api key>.")
     scheme, _, raw = authorization.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise Unauthorized("Send Authorization: Bearer <api key>.")
-    row = session.connection().execute(
-        _KEY_LOOKUP, {"key_hash": hash_key(raw.strip())}).one_or_none()
+    row = session.connection().execute(lookup, {"key_hash": hash_key(raw.strip())}
+                                       ).one_or_none()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("The API key is unknown or revoked.")
     if row.role == "agency" and not row.active:
         raise Unauthorized("The key's agency is deactivated.")
+    return row
+
+
+def _principal(row: Row[Any]) -> Principal:
     return Principal(key_id=row.id, role=row.role, agency_id=row.agency_id,
                      agency_code=row.code)
+
+
+def authenticate(session: Session, authorization: str | None) -> Principal:
+    return _principal(key_row(session, authorization))
 
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer hik_...`")
@@ -88,7 +104,12 @@ def current_principal(request: Request,
                       settings: Annotated[Settings, Depends(app_settings)],
                       _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
                       ) -> Principal:
-    principal = authenticate(session, request.headers.get("authorization"))
+    return admit(request, session, settings, key_row(session, request.headers.get("authorization")))
+
+
+def admit(request: Request, session: Session, settings: Settings, row: Row[Any]) -> Principal:
+    """The caller of a live key, within its rate limit."""
+    principal = _principal(row)
     limit = parse_limits(settings.rate_limits).get(principal.role)
     if limit is not None:
         wait = BUCKETS.take(principal.key_id, limit)
@@ -103,13 +124,17 @@ def current_principal(request: Request,
     return principal
 
 
+def require_role(principal: Principal, roles: tuple[str, ...]) -> Principal:
+    if principal.role not in roles:
+        raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+    return principal
+
+
 def allow(*roles: str) -> Any:
     """`Annotated[Principal, allow("admin")]`: the caller must hold one of `roles`."""
 
     async def _check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
-        return principal
+        return require_role(principal, roles)
 
     return Depends(_check)
 

@@ -10,10 +10,22 @@ commit order is change order and the sequence alone suffices.
 import base64
 import binascii
 import json
+from typing import Any
 
-from sqlalchemy import text, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    String,
+    cast,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from app.errors import InvalidField
 from app.models import Case, ChangeCounter
@@ -51,16 +63,27 @@ def visible_horizon(session: Session) -> tuple[int, int | None] | None:
     return None
 
 
+_XMIN: ColumnElement[int] = literal_column(
+    "pg_snapshot_xmin(pg_current_snapshot())::text::bigint", BigInteger)
+_OWN_TXID: ColumnElement[int] = literal_column(
+    "pg_current_xact_id_if_assigned()::text::bigint", BigInteger)
+
+
+def version_of(agency_id: Any, dialect: str) -> ScalarSelect[Any]:
+    """The agency's newest visible change position, "txid.seq": it moves with every change to
+    any of its cases, so it decides a 304 in one index read, and it takes no lock on write.
+    `agency_id` is a value or a column (the key look-up correlates it with the key's agency)."""
+    q = select(cast(Case.change_txid, String) + "." + cast(Case.change_seq, String)).where(
+        Case.agency_id == agency_id)
+    if dialect == "postgresql":
+        q = q.where(or_(Case.change_txid < _XMIN, Case.change_txid == _OWN_TXID))
+    return (q.order_by(Case.change_txid.desc(), Case.change_seq.desc()).limit(1)
+            .scalar_subquery())
+
+
 def agency_version(session: Session, agency_id: int) -> str:
-    """The agency's newest visible change position: it moves with every change to any of its
-    cases, so it decides a 304 in one index read, and it takes no lock on write."""
-    horizon = ("AND (change_txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
-               "OR change_txid = pg_current_xact_id_if_assigned()::text::bigint) "
-               if _is_pg(session) else "")
-    row = session.execute(text(
-        f"SELECT change_txid, change_seq FROM cases WHERE agency_id = :a {horizon}"
-        "ORDER BY change_txid DESC, change_seq DESC LIMIT 1").bindparams(a=agency_id)).first()
-    return f"{row[0]}.{row[1]}" if row else "0.0"
+    dialect = session.get_bind().dialect.name
+    return session.scalar(select(version_of(agency_id, dialect))) or "0.0"
 
 
 def touch(session: Session, cases: list[Case], event: str,

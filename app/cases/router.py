@@ -1,15 +1,19 @@
 """Agency side: /v1/cases. An agency key sees and acts on its own agency's cases only."""
 
 import hashlib
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy.orm import Session
 
 from app.cases import changes, service
 from app.cases.schemas import CaseOut, CasePage, CaseStatus, DeclineIn, StatusIn
 from app.deps import AppSettings, DbSession
-from app.models import utcnow
-from app.security import Principal, allow
+from app.models import ApiKey, utcnow
+from app.security import Principal, admit, allow, bearer, key_lookup, key_row, require_role
 from app.vocab import Level
 
 router = APIRouter(prefix="/v1/cases", tags=["agency"])
@@ -22,10 +26,34 @@ def _etag(version: str, request: Request, principal: Principal) -> str:
     return f'W/"{digest[:32]}"'
 
 
+@dataclass(frozen=True, slots=True)
+class Poll:
+    principal: Principal
+    version: str  # the agency's change position, for the ETag
+
+
+_POLL_LOOKUP = {dialect: key_lookup(changes.version_of(ApiKey.agency_id, dialect).label("version"))
+                for dialect in ("postgresql", "sqlite")}
+
+
+def agency_poll(request: Request, session: DbSession, settings: AppSettings,
+                _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None
+                ) -> Poll:
+    """The agency key and its agency's version, read by the key look-up's one statement."""
+    dialect = session.get_bind().dialect.name
+    row = key_row(session, request.headers.get("authorization"), _POLL_LOOKUP[dialect])
+    principal = require_role(admit(request, session, settings, row), ("agency",))
+    # End the read here, on this worker thread: a 304 then needs no thread again. A page reads
+    # in a later transaction, so it can only be newer than the version its ETag names.
+    session.commit()
+    return Poll(principal, row.version or "0.0")
+
+
 @router.get("", response_model=CasePage, response_model_exclude_unset=True,
             responses={304: {"description": "Not modified since the ETag sent"}})
-def list_cases(
-    request: Request, response: Response, principal: AgencyKey, session: DbSession,
+async def list_cases(
+    request: Request, response: Response, poll: Annotated[Poll, Depends(agency_poll)],
+    session: DbSession,
     status: Annotated[list[CaseStatus] | None, Query()] = None,
     urgency: Annotated[list[Level] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -34,23 +62,28 @@ def list_cases(
 ) -> Any:
     """The work queue (urgency, then acknowledgement deadline), or with `feed=changes` every
     case created or changed since `cursor`, in change order, with `withdrawn` tombstones."""
+    principal = poll.principal
     assert principal.agency_id is not None
-    etag = _etag(changes.agency_version(session, principal.agency_id), request, principal)
+    etag = _etag(poll.version, request, principal)
     sent = {t.strip() for t in request.headers.get("if-none-match", "").split(",")}
-    if etag in sent or "*" in sent:
+    if etag in sent or "*" in sent:  # decided on the event loop: no worker thread, no query
         return Response(status_code=304, headers={"ETag": etag})
     query = service.CaseQuery(agency_id=principal.agency_id, statuses=list(status or []),
                               levels=[lv for lv in (urgency or []) if lv != "none"],
                               limit=limit, cursor=cursor)
+    response.headers["ETag"] = etag
+    return await run_in_threadpool(_case_page, session, query, feed == "changes")
+
+
+def _case_page(session: Session, query: service.CaseQuery, feed: bool) -> dict[str, Any]:
     nxt: str | None
-    if feed == "changes":
+    if feed:
         rows, nxt = service.feed_page(session, query)
-        has_more = len(rows) == limit
+        has_more = len(rows) == query.limit
     else:
         rows, nxt = service.queue_page(session, query)
         has_more = nxt is not None
     now = utcnow()
-    response.headers["ETag"] = etag
     return {"items": [service.case_item(c, r, now=now) for c, r in rows],
             "next_cursor": nxt, "has_more": has_more}
 

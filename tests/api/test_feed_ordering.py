@@ -56,6 +56,14 @@ def test_feed_never_skips_a_transaction_that_commits_late(fresh_database: Databa
                                             "cursor": polled["next_cursor"]}, headers=h).json()
     assert [(c["id"], c["status"]) for c in after["items"]] == [
         (first, "acknowledged"), (second, "acknowledged")]
+    # the poll's one-statement version, on committing connections: unchanged -> 304, changed -> 200
+    etag = client.get("/v1/cases", headers=h).headers["etag"]
+    assert client.get("/v1/cases", headers={**h, "If-None-Match": etag}).status_code == 304
+    with factory() as c, c.begin():
+        cases.set_status(session=c, principal=authenticate(c, f"Bearer {agency_key}"),
+                         report_id=first, status="in_progress", note=None, now=utcnow())
+    changed = client.get("/v1/cases", headers={**h, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
 
 
 @pytest.mark.slow
