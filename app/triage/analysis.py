@@ -121,6 +121,7 @@ class Doc:
                 neg = self._negator(negators, neg_starts, s)
                 if neg is not None:
                     self.negated[s] = neg
+        self._carry_negation(lex, markers, signals)
         self.signals = [s for s in signals if s not in self.negated]
         self._by_name: dict[str, list[Match]] = defaultdict(list, markers)
         for s in self.signals:
@@ -183,6 +184,24 @@ class Doc:
                     and not any(w in _NEGATION_STOPS for w in self.toks.words[n.end:s.start])):
                 return n
         return None
+
+    def _carry_negation(
+        self, lex: Lexicon, markers: dict[str, list[Match]], signals: list[Match]
+    ) -> None:
+        """A negation reaches along a list of signals joined by "hay", "hoặc", "or" (markers
+        with `joins_list`): "không có ai bắt nạt hay trêu chọc" negates both."""
+        joined = {k for g, ms in markers.items() if lex.groups[g].attrs.get("joins_list")
+                  for m in ms for k in range(m.start, m.end)}
+        if not joined:
+            return
+        prev: Match | None = None
+        for s in signals:
+            if (prev is not None and prev in self.negated and s not in self.negated
+                    and prev.end < s.start and self._same_clause(prev.start, s.start)
+                    and all(k in joined for k in range(prev.end, s.start))):
+                self.negated[s] = self.negated[prev]
+            if prev is None or s.end > prev.end:
+                prev = s
 
     def _time_marks(self, lex: Lexicon) -> None:
         window: list[TimeMark] = []

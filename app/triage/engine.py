@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from app.triage.analysis import Doc
 from app.triage.conditions import Rule
+from app.triage.lexicon import Relations
 from app.triage.matcher import Match
 from app.triage.ruleset import Ruleset, active
 from app.triage.types import Indicators, TriageInput, TriageResult
@@ -15,11 +16,6 @@ from app.vocab import CATEGORY_TIE_ORDER, LEVELS, ROUTED_CONTACT_TYPES
 _CRITICAL = LEVELS.index("critical")
 _MAX_REASONS = 20
 _YOUNG_MAX_AGE = 5
-# Telling relatives apart (who has left, who did it): the words of a relation that name no one
-# ("bố em", "ba nó"), and one spelling per person ("ba", "cha" are "bố").
-_NOT_A_PERSON = frozenset({"em", "no", "chau", "toi", "con", "cua", "ruot", "de", "ay", "minh",
-                           "ta", "be", "nay", "kia", "do"})
-_SAME_PERSON = {"ba": "bo", "cha": "bo", "tia": "bo", "ma": "me"}
 
 
 @dataclass(slots=True)
@@ -38,8 +34,9 @@ class Hit:
 class Context:
     """The facts conditions ask about (rules.Facts), for one report."""
 
-    def __init__(self, doc: Doc, inp: TriageInput) -> None:
+    def __init__(self, doc: Doc, inp: TriageInput, relations: Relations) -> None:
         self.doc = doc
+        self._relations = relations  # _common.yaml `relations`: who a relative's words name
         self.ind = inp.indicators or Indicators()
         self._ages = {c.age for c in inp.children if c.age is not None} | set(doc.ages)
         self._young = (any(a <= _YOUNG_MAX_AGE for a in self._ages) or doc.has("young_child")
@@ -90,8 +87,8 @@ class Context:
         out: set[str] = set()
         for r in self.doc.matches("rel_household", lo, hi):
             for w in self.doc.toks.folded[r.start:r.end]:
-                if w not in _NOT_A_PERSON:
-                    out.add(_SAME_PERSON.get(w, w))
+                if (person := self._relations.person(w)) is not None:
+                    out.add(person)
         return out
 
     def _household(self, m: Match | None) -> bool:
@@ -254,7 +251,7 @@ def triage(inp: TriageInput) -> TriageResult:
     rs = active()
     if inp.contact_type not in ROUTED_CONTACT_TYPES:
         return _not_routed(rs, inp)
-    ctx = Context(Doc(rs.lexicon, inp.description), inp)
+    ctx = Context(Doc(rs.lexicon, inp.description), inp, rs.lexicon.relations)
     hits = _signal_hits(rs, ctx)
     _apply_conventions(rs, ctx, hits)
     hits = _absorb_and_yield(hits)

@@ -73,6 +73,21 @@ class TrieNode:
             node.entries.append(entry)
 
 
+@dataclass(frozen=True, slots=True)
+class Relations:
+    """`relations` of `_common.yaml`, folded: the words of a relation that name no one, and one
+    spelling per person ("ba" -> "bo")."""
+
+    not_a_person: frozenset[str] = frozenset()
+    same_person: Mapping[str, str] = field(default_factory=dict)
+
+    def person(self, word: str) -> str | None:
+        """The person a folded word of a relation names, in one spelling; None for no one."""
+        if word in self.not_a_person:
+            return None
+        return self.same_person.get(word, word)
+
+
 @dataclass(slots=True)
 class Lexicon:
     groups: dict[str, Group]
@@ -81,6 +96,25 @@ class Lexicon:
     gapped: list[Gapped] = field(default_factory=list)
     gapped_by_first: dict[str, tuple[Gapped, ...]] = field(default_factory=dict)
     phrase_count: int = 0
+    relations: Relations = field(default_factory=Relations)
+
+
+def _word(value: Any) -> str:
+    if not isinstance(value, str):  # YAML reads a bare `no` as false: quote it
+        raise ValueError(f"relations: {value!r} is not a word (quote it)")
+    return fold_word(value.lower())
+
+
+def load_relations(spec: Mapping[str, Any]) -> Relations:
+    """`_common.yaml` `relations`, folded (they are matched on the words without diacritics)."""
+    same: dict[str, str] = {}
+    for person, spellings in (spec.get("same_person") or {}).items():
+        for s in spellings or []:
+            same[_word(s)] = _word(person)
+    return Relations(
+        not_a_person=frozenset(_word(w) for w in spec.get("not_a_person") or []),
+        same_person=same,
+    )
 
 
 def expand(phrase: str, slots: Mapping[str, list[str]]) -> Iterator[str]:
@@ -135,9 +169,12 @@ def _fold(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(fold_word(t) for t in tokens)
 
 
-def compile_lexicon(groups: dict[str, Group], ambiguous_folded: Iterable[str]) -> Lexicon:
+def compile_lexicon(
+    groups: dict[str, Group], ambiguous_folded: Iterable[str], relations: Relations | None = None
+) -> Lexicon:
     ambiguous = {" ".join(fold_word(t) for t in phrase_tokens(a)) for a in ambiguous_folded}
-    lex = Lexicon(groups=groups, diacritic=TrieNode(), folded=TrieNode())
+    lex = Lexicon(groups=groups, diacritic=TrieNode(), folded=TrieNode(),
+                  relations=relations or Relations())
     for g in groups.values():
         only = set(g.vi_only)
         for phrase in (*g.vi, *g.vi_only):

@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from app.triage.conditions import Convention, Rule, parse_convention, parse_rule
-from app.triage.lexicon import Lexicon, compile_lexicon, load_groups, read_yaml_dir
+from app.triage.lexicon import (
+    Lexicon,
+    compile_lexicon,
+    load_groups,
+    load_relations,
+    read_yaml_dir,
+)
 from app.vocab import CATEGORIES, LEVELS, Level
 
 RULES_DIR = Path(__file__).with_name("rules")
@@ -94,7 +100,8 @@ def load(directory: Path = RULES_DIR) -> Ruleset:
         [doc for name, doc in docs.items() if name not in ("ruleset.yaml", _COMMON)],
         common.get("slots") or {},
     )
-    lex = compile_lexicon(groups, common.get("ambiguous_folded") or [])
+    lex = compile_lexicon(groups, common.get("ambiguous_folded") or [],
+                          load_relations(common.get("relations") or {}))
     rules = tuple(parse_rule(spec) for spec in main["rules"])
     conventions = tuple(parse_convention(spec) for spec in main["conventions"])
     _check(lex, rules, conventions)

@@ -229,3 +229,18 @@ def test_safety_net_keeps_past_and_gone_perpetrators_below_critical() -> None:
         "high")
     assert triage(report("Em 15 tuổi có thai, nghi là do bố dượng, nhưng ông ấy đã bỏ đi", 15)
                   ).level == "high"
+
+
+@pytest.mark.parametrize("text", [
+    "Con sợ đến trường dù không có ai bắt nạt hay trêu chọc gì",
+    "con so den truong du khong co ai bat nat hay treu choc gi",
+])
+def test_negation_reaches_along_a_list_of_signals(text: str) -> None:
+    result = triage(report(text, 12))
+    assert "school_violence" not in result.categories
+    assert sum(r.startswith("R8.negation") for r in result.reasons) == 2
+
+
+def test_a_list_word_does_not_carry_negation_into_the_next_clause() -> None:
+    result = triage(report("Con không bị đánh, nhưng bị bạn trêu chọc suốt", 12))
+    assert result.primary_category == "school_violence"

@@ -121,3 +121,21 @@ def test_a_bad_level_or_time_is_refused(tmp_path: Path) -> None:
 
 def test_a_copy_of_the_rules_loads_to_the_same_digest(tmp_path: Path) -> None:
     assert load(_copy_rules(tmp_path)).digest == active().digest
+
+
+def test_relations_come_from_the_lexicon_files_folded() -> None:
+    rel = active().lexicon.relations
+    assert {"em", "no", "cua", "de", "ay", "do"} <= rel.not_a_person  # "nó", "của", "đẻ", "ấy"
+    assert rel.person("ba") == rel.person("cha") == rel.person("tia") == "bo"
+    assert rel.person("ma") == "me"
+    assert rel.person("em") is None
+    assert rel.person("duong") == "duong"
+
+
+def test_an_unquoted_yaml_boolean_in_relations_is_refused(tmp_path: Path) -> None:
+    rules = _copy_rules(tmp_path)
+    path = rules / "lexicon" / "_common.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("not_a_person: [em,", "not_a_person: [no, em,"), encoding="utf-8")
+    with pytest.raises(ValueError, match="not a word"):
+        load(rules)
