@@ -214,3 +214,36 @@ def test_database_outage_gives_503_then_recovers(fresh_database: Database) -> No
     finally:
         proxy.cut()
         db.engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fresh_database", ["postgresql"], indirect=True)
+def test_serve_with_several_workers(fresh_database: Database, tmp_path: Path) -> None:
+    """`serve --workers 2` (a uvicorn process pool) serves; no report is lost or doubled."""
+    key = key_in(fresh_database, "callcentre")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": fresh_database.url, "SCHEDULER_IN_PROCESS": "false",
+           "LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port),
+                               "--workers", "2"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_up(base)
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(lambda _: _post(base, key, REPORT).status_code, range(40)))
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert codes == [201] * 40
+    with Session(fresh_database.engine) as s:
+        assert s.scalar(select(func.count()).select_from(Report)) == 40
+
+
+def test_several_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    done = subprocess.run([sys.executable, "-m", "app", "serve", "--workers", "2"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "PostgreSQL" in done.stderr
