@@ -175,7 +175,7 @@ def _bump_young(rs: Ruleset, ctx: Context, hits: list[Hit]) -> None:
 
 def _indicator_hits(rs: Ruleset, ctx: Context) -> list[Hit]:
     return [
-        Hit(rule=r, level=LEVELS.index(r.level), category=None)
+        Hit(rule=r, level=LEVELS.index(r.level), category=r.category)
         for r in rs.rules
         if r.level is not None and r.when.indicator and not r.when.signals
         and r.when.holds(ctx, None)

@@ -34,11 +34,15 @@ def test_override_can_raise_the_level() -> None:
     assert (result.level, result.computed_level) == ("critical", "medium")
 
 
-@pytest.mark.parametrize("name", ["immediate_danger", "serious_injury", "suicide_risk"])
-def test_an_indicator_alone_is_critical_with_no_category_of_its_own(name: str) -> None:
+@pytest.mark.parametrize(("name", "category"), [("immediate_danger", "other"),
+                                              ("serious_injury", "other"),
+                                              ("suicide_risk", "mental_health")])
+def test_an_indicator_alone_is_critical(name: str, category: str) -> None:
+    """Danger and injury name no category of their own (routed reports always carry one:
+    other); a suicide risk is mental_health by definition."""
     result = triage(report("", indicators=Indicators(**{name: True})))
     assert result.level == "critical"
-    assert result.primary_category == "other"  # routed reports always carry a category
+    assert result.primary_category == category
     assert f"R3.indicator_{name}" in result.rule_ids
 
 
