@@ -132,7 +132,8 @@ def _targets(
     if old_key in conv.divided:
         province, entries = conv.divided[old_key]
         ordered = sorted(entries, key=lambda e: not e.is_default)  # the official default first
-        return tuple(code_of[(province, e.new_ward_key)] for e in ordered)
+        # distinct: `pick.legacy_found` takes a single ward's targets as they are
+        return tuple(dict.fromkeys(code_of[(province, e.new_ward_key)] for e in ordered))
     return ()
 
 
@@ -222,8 +223,11 @@ def _display(ward_names: dict[str, str], ward_provinces: dict[str, str]) -> dict
     }
 
 
-def _ids(table: dict[str, list[T]], ids: dict[int, int]) -> dict[str, list[int]]:
-    return {key: [ids[id(u)] for u in units] for key, units in table.items()}
+def _ids(table: dict[str, list[T]], ids: dict[int, int]) -> dict[str, int | list[int]]:
+    """Key -> the positions of its units in their list: one position alone (most keys name
+    one unit), several in a list."""
+    positions = {key: [ids[id(u)] for u in units] for key, units in table.items()}
+    return {key: p[0] if len(p) == 1 else p for key, p in positions.items()}
 
 
 def tables(new: list[NewRow], legacy: list[LegacyRow], conv: Conversion) -> dict[str, Any]:
@@ -254,39 +258,26 @@ def tables(new: list[NewRow], legacy: list[LegacyRow], conv: Conversion) -> dict
     district_ids = {id(d): i for i, d in enumerate(district_list)}
     ward_names = {r.ward_code: r.ward for r in new}
     ward_provinces = {r.ward_code: r.province_code for r in new}
-    by_province: dict[str, dict[str, Table[OldWard]]] = {}
-    for district in sorted(old_wards):
+    for district in old_wards:
         old_province = district.split("_", 1)[0]
         if f"{old_province}_" not in district or old_province not in code_of_old:
             raise ValueError(f"district id {district!r} does not start with its province")
-        by_province.setdefault(old_province, {})[district] = old_wards[district]
-    packed_old = {
-        old_province: (
-            code_of_old[old_province],
-            marshal.dumps(
-                _pooled(
-                    {
-                        district: {k: [tuple(w)[:4] for w in ws] for k, ws in table.items()}
-                        for district, table in tables.items()
-                    },
-                    {},
-                ),
-                4,
-            ),
-        )
-        for old_province, tables in by_province.items()
-    }
-    everywhere: dict[str, list[str]] = {}
-    for old_province in sorted(by_province):
-        for key in {k for table in by_province[old_province].values() for k in table}:
-            everywhere.setdefault(key, []).append(old_province)
-    everywhere_blob = marshal.dumps(
-        _pooled({k: tuple(v) for k, v in sorted(everywhere.items())}, {}), 4
+    by_district = {district: old_wards[district] for district in sorted(old_wards)}
+    old_ward_list = list(
+        {id(w): w for table in by_district.values() for ws in table.values() for w in ws}.values()
     )
+    old_ward_ids = {id(w): i for i, w in enumerate(old_ward_list)}
+    everywhere: dict[str, list[str]] = {}
+    for district, table in by_district.items():  # districts by id: provinces in order of key
+        old_province = district.split("_", 1)[0]
+        for key in table:
+            provinces_named = everywhere.setdefault(key, [])
+            if old_province not in provinces_named:
+                provinces_named.append(old_province)
     # The names' words and diacritics worked out here, not per request (see `text.know`).
     unit_names = sorted({u.short for table in units for us in table.values() for u in us})
     words = sorted({w for name in unit_names for w in written_words(name)})
-    name_accents = marshal.dumps(_pooled({n: accent_words_of(n) for n in unit_names}, {}), 4)
+    name_accents = {n: accent_words_of(n) for n in unit_names}
     out = {
         "provinces": {k: [tuple(p) for p in names] for k, names in provinces.items()},
         "new_wards": [tuple(w) for w in ward_list],
@@ -295,12 +286,15 @@ def tables(new: list[NewRow], legacy: list[LegacyRow], conv: Conversion) -> dict
         "districts": [tuple(d) for d in district_list],
         "district_keys": {o: _ids(t, district_ids) for o, t in districts.items()},
         "district_keys_all": _ids(districts_all, district_ids),
-        "old_wards": packed_old,
-        "old_wards_everywhere": everywhere_blob,
+        "old_wards": [tuple(w) for w in old_ward_list],
+        "old_ward_keys": {d: _ids(t, old_ward_ids) for d, t in by_district.items()},
+        "old_wards_everywhere": {k: tuple(v) for k, v in sorted(everywhere.items())},
         "old_provinces": old_provinces,
         "island_targets": islands,
-        "splits": {k: tuple(sorted(v)) for k, v in sorted(splits.items())},
-        "prefixes": tuple(sorted(_prefixes(splits))),
+        "names": {
+            **dict.fromkeys(sorted(_prefixes(splits) - splits.keys()), ()),
+            **{k: tuple(sorted(v)) for k, v in sorted(splits.items())},
+        },
         "max_words": min(most_words + 2, 8),
         "centroids": tuple((r.ward_code, r.province_code, r.lat, r.lon) for r in new),
         "ward_names": ward_names,
@@ -313,8 +307,9 @@ def tables(new: list[NewRow], legacy: list[LegacyRow], conv: Conversion) -> dict
     return pooled
 
 
-def _pooled(obj: Any, pool: dict[str, str]) -> Any:
-    """`obj` with equal strings made one object: marshal then writes each string once."""
+def _pooled(obj: Any, pool: dict[Any, Any]) -> Any:
+    """`obj` with equal strings, and equal tuples of strings (names' forms and diacritics,
+    legacy wards' targets), made one object: marshal then writes (and loads) each once."""
     if isinstance(obj, str):
         return pool.setdefault(obj, obj)
     if isinstance(obj, dict):
@@ -322,7 +317,8 @@ def _pooled(obj: Any, pool: dict[str, str]) -> Any:
     if isinstance(obj, list):
         return [_pooled(v, pool) for v in obj]
     if isinstance(obj, tuple):
-        return tuple(_pooled(v, pool) for v in obj)
+        items = tuple(_pooled(v, pool) for v in obj)
+        return pool.setdefault(items, items) if all(isinstance(v, str) for v in items) else items
     return obj
 
 
@@ -349,17 +345,9 @@ def contents() -> dict[str, Any]:
 
 
 def comparable(contents: dict[str, Any] | None) -> dict[str, Any] | None:
-    """`contents` with the packed tables unpacked: marshal's bytes for equal data may differ
-    from one process to the next (it shares objects by identity), their contents may not."""
-    if contents is None:
-        return None
-    tables = dict(contents["tables"])
-    tables["old_wards"] = {
-        o: (code, marshal.loads(blob)) for o, (code, blob) in tables["old_wards"].items()
-    }
-    tables["old_wards_everywhere"] = marshal.loads(tables["old_wards_everywhere"])
-    tables["name_accents"] = marshal.loads(tables["name_accents"])
-    return {**contents, "tables": tables}
+    """`contents` as compared: marshal's bytes for equal data may differ from one process to
+    the next (it shares objects by identity), their contents may not."""
+    return contents
 
 
 def is_current() -> bool:

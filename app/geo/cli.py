@@ -8,14 +8,16 @@ import atexit
 import gc
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any, Final, TextIO
 
-from app.geo import resolve, warm
+from app.geo import resolve, resolver, warm
+from app.geo.resolver import Answer
 from app.geo.types import Location
 
-_BATCH: Final = 256  # output lines per write
-_ENCODED_MAX: Final = 1 << 14
+_BATCH: Final = 1024  # lines answered together (see `answer_lines`), and written at once
+_LINES_MAX: Final = 1 << 14
 
 _CODES = ("province_code", "ward_code")
 _POINT = ("lat", "lon")
@@ -62,9 +64,11 @@ def answer(line: str) -> dict[str, Any]:
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 _string: Callable[[str], str] = json.encoder.encode_basestring  # what _encode uses for str
-# Answers recur (a ward's answer is the same each time, and the same object: see
-# `resolver._ward_location`): their lines by the answer's id, the answer kept alive beside.
-_encoded: dict[int, tuple[Location, str]] = {}
+# The common line, {"address": "..."} with nothing to unescape: its address as json.loads
+# reads it (a JSON string holds no raw control character; whitespace is JSON's own).
+_ADDRESS_ONLY: Final = re.compile(r'[ \t\n\r]*\{"address": "([^"\\\x00-\x1f]*)"\}[ \t\n\r]*')
+# Answers recur (a ward's answer is the same each time): each one's line, made once.
+_lines: dict[Answer, str] = {}
 
 
 def encode_location(location: Location) -> str:
@@ -91,24 +95,50 @@ def encode_location(location: Location) -> str:
     )
 
 
+def _address_only(line: str) -> str | None:
+    """The address of the common line, {"address": "..."} with nothing to unescape."""
+    simple = _ADDRESS_ONLY.fullmatch(line)
+    return None if simple is None else simple.group(1)
+
+
+def _answer_of(line: str) -> Answer | None:
+    """The answer to one line of another form, None if the line is unreadable."""
+    try:
+        request = _request(line)
+    except (ValueError, RecursionError):
+        return None
+    return resolver.answer(**request)
+
+
+def _encoded(found: Answer) -> str:
+    """The JSON line of an answer (made once while it recurs)."""
+    text = _lines.get(found)
+    if text is None:
+        if len(_lines) >= _LINES_MAX:
+            _lines.clear()
+        text = _lines[found] = encode_location(resolver.make_location(found))
+    return text
+
+
+def answer_lines(lines: list[str]) -> list[str]:
+    """`answer` of each line as one JSON line (without its newline). A phase at a time: the
+    addresses of the common lines all read, then all answered, then the answers written out,
+    so that each phase's tables stay in the processor's caches (see `resolver.read_address`)."""
+    addresses = [_address_only(line) for line in lines]
+    read = [None if a is None else resolver.read_address(a) for a in addresses]
+    answers = [
+        resolver.answer(address, scanned=scanned) if address is not None else _answer_of(line)
+        for line, address, scanned in zip(lines, addresses, read, strict=True)
+    ]
+    return [
+        _encode(answer(line)) if found is None else _encoded(found)
+        for line, found in zip(lines, answers, strict=True)
+    ]
+
+
 def answer_line(line: str) -> str:
     """`answer` as one JSON line (without its newline)."""
-    try:
-        data = _parse(line)
-        # the common line, {"address": "..."}, needs no more checks
-        simple = type(data) is dict and len(data) == 1 and type(data.get("address")) is str
-        request = None if simple else _fields(data)
-    except (ValueError, RecursionError):
-        return _encode(answer(line))
-    location = resolve(address=data["address"]) if request is None else resolve(**request)
-    known = _encoded.get(id(location))
-    if known is not None and known[0] is location:
-        return known[1]
-    if len(_encoded) >= _ENCODED_MAX:
-        _encoded.clear()
-    text = encode_location(location)
-    _encoded[id(location)] = (location, text)
-    return text
+    return answer_lines([line])[0]
 
 
 _freeze_at_exit = True  # until the hook is registered
@@ -143,12 +173,12 @@ def run(input_stream: TextIO, output_stream: TextIO) -> int:
         batch: list[str] = []
         for line in input_stream:
             if line.strip():
-                batch.append(answer_line(line))
+                batch.append(line)
                 if len(batch) >= _BATCH:
-                    output_stream.write("\n".join(batch) + "\n")
+                    output_stream.write("\n".join(answer_lines(batch)) + "\n")
                     batch.clear()
         if batch:
-            output_stream.write("\n".join(batch) + "\n")
+            output_stream.write("\n".join(answer_lines(batch)) + "\n")
         output_stream.flush()
     finally:
         # What resolving made (mostly cache entries) joins the index in the oldest generation:

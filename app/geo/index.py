@@ -8,7 +8,8 @@ carries the tokens of the names' words and the diacritics of the names, worked o
 
 The index is derived from the packages' data by `app.geo.build` and kept, precomputed, in
 `index.marshal` beside this module (`python -m app.geo.build` writes it; a test fails when it
-differs from what the installed packages give). Loading it takes a few milliseconds; when it is
+differs from what the installed packages give). Loading it takes about twenty milliseconds,
+the legacy wards' tables included, ready-made; when it is
 missing, unreadable or was made from data files of other sizes than the installed ones, the
 index is built from the packages' data instead (about half a second), so a stale file is never
 used silently.
@@ -22,7 +23,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from importlib.util import find_spec
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, TypeVar
 
 from app.geo import text  # text imports nothing of app.geo
 
@@ -46,7 +47,7 @@ EXTRA_PROVINCE_ALIASES = {
 
 # The precomputed index, and the data files it is made from: (package, path in the package).
 FILE: Final = os.path.join(os.path.dirname(__file__), "index.marshal")
-FORMAT: Final = 2
+FORMAT: Final = 3
 SOURCES: Final = (
     ("vietnamadminunits", "data/dataset.db"),
     ("vietnamadminunits", "data/converter_2025.json"),
@@ -92,57 +93,45 @@ WardTable = Mapping[str, Sequence[OldWard]]
 
 
 class OldWards:
-    """Legacy wards by district, and merged by legacy province or over the whole country.
-    A legacy province's wards are unpacked on first use (a request touches one or two of the
-    63), together with its merged table."""
+    """Legacy wards by district, and merged by legacy province (on first use: a request
+    touches one or two of the 63) or over the whole country."""
 
-    def __init__(self, packed: dict[str, Any], everywhere: bytes) -> None:
-        self._packed = packed  # legacy province -> (province code, marshalled district tables)
-        self._districts: dict[str, WardTable] = {}
+    def __init__(
+        self, districts: dict[str, WardTable], everywhere: dict[str, tuple[str, ...]]
+    ) -> None:
+        self._districts = districts  # "provincekey_districtkey" -> key -> wards, by district id
         self._provinces: dict[str, WardTable] = {}
-        self._everywhere_blob = everywhere
-        self._everywhere: Everywhere | None = None
+        self._everywhere = Everywhere(self, everywhere)
+        self._province_districts: dict[str, list[WardTable]] = {}
+        for district, table in districts.items():
+            self._province_districts.setdefault(district.split("_", 1)[0], []).append(table)
 
-    def _unpack(self, old_province: str) -> WardTable:
-        code, blob = self._packed[old_province]
-        new = tuple.__new__
+    def _merge(self, old_province: str) -> WardTable:
         merged: dict[str, list[OldWard]] = {}
-        for district, table in marshal.loads(blob).items():  # in order of district id
-            own: dict[str, list[OldWard]] = {}
+        for table in self._province_districts[old_province]:  # in order of district id
             for key, wards in table.items():
-                units = own[key] = [new(OldWard, (*w, code, district)) for w in wards]
-                merged.setdefault(key, []).extend(units)
-            self._districts[district] = own
+                merged.setdefault(key, []).extend(wards)
         self._provinces[old_province] = merged
         return merged
 
     def district(self, district: str) -> WardTable:
         """Key -> wards of one district ("provincekey_districtkey"); empty if it had none."""
-        table = self._districts.get(district)
-        if table is None:
-            old_province = district.split("_", 1)[0]
-            if old_province in self._packed and old_province not in self._provinces:
-                self._unpack(old_province)
-            table = self._districts.get(district, {})
-        return table
+        return self._districts.get(district, {})
 
     def province(self, old_province: str) -> WardTable:
         """Key -> wards of a legacy province, its districts in order of id."""
         table = self._provinces.get(old_province)
         if table is None:
-            table = self._unpack(old_province) if old_province in self._packed else {}
+            known = old_province in self._province_districts
+            table = self._merge(old_province) if known else {}
         return table
 
     def everywhere(self) -> "Everywhere":
         """Key -> wards of every legacy province, the provinces in order of key."""
-        if self._everywhere is None:
-            self._everywhere = Everywhere(self, marshal.loads(self._everywhere_blob))
         return self._everywhere
 
     def all(self) -> dict[str, WardTable]:
-        """Every district's table (unpacks everything: for tests and tools)."""
-        for old_province in self._packed:
-            self.province(old_province)
+        """Every district's table (for tests and tools)."""
         return dict(self._districts)
 
 
@@ -178,11 +167,9 @@ class Index(NamedTuple):
     old_wards: OldWards  # legacy wards by district, legacy province, or everywhere
     old_provinces: dict[str, tuple[str, ...]]  # province code -> its legacy province keys
     island_targets: dict[str, str]  # island district id (it had no wards) -> today's ward
-    keys: frozenset[str]
-    # key -> its names' spaced forms; "*" for glued aliases
-    splits: dict[str, tuple[str, ...]]
-    # joined words that some longer name starts with: where a multi-word search may go on
-    prefixes: frozenset[str]
+    # key -> its names' spaced forms ("*" for glued aliases); and () for joined words that
+    # only start longer names: where a multi-word search may go on
+    names: dict[str, tuple[str, ...]]
     max_words: int
     centroids: tuple[tuple[str, str, float, float], ...]  # code, province code, lat, lon
     ward_names: dict[str, str]  # official code -> the data's official name
@@ -234,38 +221,40 @@ def source_sizes() -> list[int]:
     return [os.stat(p).st_size for p in source_paths()]
 
 
+U = TypeVar("U")
+
+
+def _by_key(units: list[U], positions: dict[str, int | list[int]]) -> dict[str, list[U]]:
+    """Key -> the units at its positions: one position alone (most keys name one unit),
+    several in a list (see `app.geo.build`)."""
+    return {
+        key: [units[p]] if isinstance(p, int) else [units[i] for i in p]
+        for key, p in positions.items()
+    }
+
+
 def from_tables(tables: dict[str, Any]) -> Index:
     """The index from the plain tables of `app.geo.build.tables` (as stored in the file)."""
     new = tuple.__new__
     wards = [new(NewWard, w) for w in tables["new_wards"]]
-    new_wards: dict[str, dict[str, list[NewWard]]] = {}
-    for code, table in tables["new_ward_keys"].items():
-        new_wards[code] = {key: [wards[i] for i in ids] for key, ids in table.items()}
-    new_wards_all: dict[str, list[NewWard]] = {}
-    for key, ids in tables["new_ward_keys_all"].items():
-        new_wards_all[key] = [wards[i] for i in ids]
     text.know(tables["words"], tables["name_accents"])
     districts = [new(OldDistrict, d) for d in tables["districts"]]
-    by_province = {
-        o: {key: [districts[i] for i in ids] for key, ids in table.items()}
-        for o, table in tables["district_keys"].items()
-    }
+    old_wards = [new(OldWard, w) for w in tables["old_wards"]]
     return Index(
         provinces={
             k: [new(ProvinceName, p) for p in names] for k, names in tables["provinces"].items()
         },
-        new_wards=new_wards,
-        new_wards_all=new_wards_all,
-        districts=by_province,
-        districts_all={
-            key: [districts[i] for i in ids] for key, ids in tables["district_keys_all"].items()
-        },
-        old_wards=OldWards(tables["old_wards"], tables["old_wards_everywhere"]),
+        new_wards={code: _by_key(wards, t) for code, t in tables["new_ward_keys"].items()},
+        new_wards_all=_by_key(wards, tables["new_ward_keys_all"]),
+        districts={o: _by_key(districts, t) for o, t in tables["district_keys"].items()},
+        districts_all=_by_key(districts, tables["district_keys_all"]),
+        old_wards=OldWards(
+            {d: _by_key(old_wards, t) for d, t in tables["old_ward_keys"].items()},
+            tables["old_wards_everywhere"],
+        ),
         old_provinces=tables["old_provinces"],
         island_targets=tables["island_targets"],
-        keys=frozenset(tables["splits"]),
-        splits=tables["splits"],
-        prefixes=frozenset(tables["prefixes"]),
+        names=tables["names"],
         max_words=tables["max_words"],
         centroids=tables["centroids"],
         ward_names=tables["ward_names"],

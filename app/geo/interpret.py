@@ -24,6 +24,7 @@ from app.geo.pick import (
     old_wards_of,
     pick,
     province_context,
+    unique,
     ward_slot,
 )
 from app.geo.text import Token
@@ -75,11 +76,9 @@ def via_district(
     ix = index.get()
     typed: list[OldDistrict] = []
     everywhere = ix.districts_all  # a district of any province: most mentions are none
-    ordered = sorted(
-        [m for m in mentions if m.key in everywhere],
-        key=lambda m: (m.end, m.prefix in DISTRICT_MARKS or m.postfix in DISTRICT_MARKS),
-        reverse=True,
-    )
+    ordered = [m for m in mentions if m.key in everywhere]
+    if len(ordered) > 1:
+        ordered.sort(key=_district_order, reverse=True)
     named: list[Mention] | None = None  # typed wards of today's province, when needed
     for m in ordered:
         if not district_slot(m, ctx.bound):
@@ -110,17 +109,22 @@ def via_district(
     return None, typed
 
 
+def _district_order(m: Mention) -> tuple[int, bool]:
+    """Rightmost first, then typed as a district."""
+    return m.end, m.prefix in DISTRICT_MARKS or m.postfix in DISTRICT_MARKS
+
+
 def _overlap(a: Mention, b: Mention) -> bool:
     return a.start < b.end and b.start < a.end
 
 
 def current(tokens: Sequence[Token], mentions: Sequence[Mention], ctx: Context) -> Found | None:
     table = index.get().new_wards.get(ctx.province_code, {})
-    units = sorted(choose(tokens, mentions, [table], ctx.bound), key=lambda u: u.code)
+    units = choose(tokens, mentions, [table], ctx.bound)
     if not units:
         return None
-    codes = tuple(dict.fromkeys(u.code for u in units))
-    return Found("exact", ctx.province_code, codes, ambiguous=len(codes) > 1)
+    codes = (units[0].code,) if len(units) == 1 else unique(sorted(u.code for u in units))
+    return Found("exact", ctx.province_code, codes, len(codes) > 1)
 
 
 def capital(tokens: Sequence[Token], mentions: Sequence[Mention], ctx: Context) -> Found | None:

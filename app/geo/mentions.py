@@ -7,7 +7,7 @@ hamlet or street word ("thôn", "ấp", "bản", "đường"...) is `excluded`: 
 often named like a ward somewhere else.
 """
 
-from collections.abc import Collection, Container, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from typing import Final, NamedTuple
 
@@ -185,14 +185,11 @@ def _type_word_first(tokens: Sequence[Token], i: int) -> bool:
 
 
 def _found(
-    tokens: Sequence[Token],
-    keys: Container[str],
-    max_words: int,
-    splits: Mapping[str, Collection[str]],
-    prefixes: Container[str],
+    tokens: Sequence[Token], names: Mapping[str, Collection[str]], max_words: int
 ) -> list[Mention]:
     """Every span of one comma segment (all of `tokens`) that names a known place, left to
     right, before `_kept`; linear in len(tokens). Run once per distinct segment (`_segment`).
+    `names` is the index's: a name's key -> its spaced forms, the start of longer ones -> ().
 
     Per token it first notes the run it is in: inside a ward name after its type word but
     not its first word ("xã Đông Trà Bồng": `inner`), inside a hamlet or street name ("bản Nà
@@ -223,7 +220,7 @@ def _found(
             hamlet = True
             if plain.isdigit():
                 run = None  # "tổ 7 Kim Ngân": a hamlet's number ends its name
-        if plain in keys or plain in prefixes:  # else no name starts with this word
+        if plain in names:  # else no name starts with this word
             if mark == EXCLUDE:
                 mark = None
             # "tổ 7 Kim Ngân": a name right after a hamlet's number starts afresh
@@ -232,17 +229,18 @@ def _found(
             stop = i + max_words
             for j in range(i, stop if stop < n else n):
                 key += plains[j]
-                if key not in keys:
-                    if key in prefixes:
-                        continue
-                    break  # no longer name starts with these words
+                forms = names.get(key)
+                if not forms:
+                    if forms is None:
+                        break  # no longer name starts with these words
+                    continue  # only the start of longer names
                 after = _AFTER.get(plains[j + 1]) if j + 1 < n and not tokens[j + 1].soft else None
-                if j > i:  # several words must split where the name does
-                    forms = splits[key]
-                    if " ".join(plains[i : j + 1]) not in forms and (
-                        (mark or after) is None or "*" not in forms
-                    ):
-                        continue
+                if (
+                    j > i  # several words must split where the name does
+                    and " ".join(plains[i : j + 1]) not in forms
+                    and ((mark or after) is None or "*" not in forms)
+                ):
+                    continue
                 found.append(new(Mention, (i, j + 1, key, mark, after, hamlet, inner, at_start)))
         before_hamlet = hamlet
     return found
@@ -263,11 +261,7 @@ def _kept(tokens: Sequence[Token], found: list[Mention]) -> list[Mention]:
 
 
 def find(
-    tokens: Sequence[Token],
-    keys: Container[str],
-    max_words: int,
-    splits: Mapping[str, Collection[str]],
-    prefixes: Container[str],
+    tokens: Sequence[Token], names: Mapping[str, Collection[str]], max_words: int
 ) -> list[Mention]:
     """Every span that names a known place, left to right; linear in len(tokens). A span of
     several words must split where the name does: "so nha" is not "Sơn Hà". A mention never
@@ -278,7 +272,7 @@ def find(
         end = start + 1
         while end < len(tokens) and tokens[end].seg == tokens[start].seg:
             end += 1
-        for m in _found(tokens[start:end], keys, max_words, splits, prefixes):
+        for m in _found(tokens[start:end], names, max_words):
             found.append(m._replace(start=m.start + start, end=m.end + start))
         start = end
     return _kept(tokens, found)
@@ -291,11 +285,16 @@ def _segment(part: str, seg: int) -> tuple[tuple[Token, ...], tuple[Mention, ...
     segments recur ("Huyện Cầu Ngang", "Tỉnh Đồng Nai"); the bound keeps memory bounded."""
     ix = index.get()
     tokens = segment_tokens(part, seg)
-    found = _found(tokens, ix.keys, ix.max_words, ix.splits, ix.prefixes)
-    droppable = any(
-        m.prefix is None and m.postfix is None and _type_word_first(tokens, m.start) for m in found
-    )
-    return tuple(tokens), tuple(found), droppable
+    found = _found(tokens, ix.names, ix.max_words)
+    return tuple(tokens), tuple(found), _droppable(tokens, found)
+
+
+def _droppable(tokens: Sequence[Token], found: list[Mention]) -> bool:
+    """May `_kept` drop one of `found`: an untyped mention starting with a type word?"""
+    for m in found:
+        if m.prefix is None and m.postfix is None and _type_word_first(tokens, m.start):
+            return True
+    return False
 
 
 def scan(text: str, head: bool = False) -> tuple[list[Token], list[Mention]]:
@@ -305,12 +304,8 @@ def scan(text: str, head: bool = False) -> tuple[list[Token], list[Mention]]:
     found: list[Mention] = []
     new = tuple.__new__
     droppable = False
-    for seg, part in enumerate(segments(text, head)):
-        lower = part.lower()
-        # Tokens ignore case: one cache entry for "Xã X" and "XÃ X", unless lower() is not one
-        # character for one (only "İ" grows) or depends on context (only "Σ").
-        if len(lower) == len(part) and "Σ" not in part:
-            part = lower
+    # lower-cased: one cache entry for "Xã X" and "XÃ X"
+    for seg, part in enumerate(segments(text, head, lower=True)):
         seg_tokens, seg_found, seg_droppable = _segment(part, seg)
         droppable = droppable or seg_droppable
         offset = len(tokens)
@@ -325,5 +320,5 @@ def scan(text: str, head: bool = False) -> tuple[list[Token], list[Mention]]:
     if len(tokens) > MAX_TOKENS:  # a long text: cut it as `tokenize` does and search afresh
         ix = index.get()
         tokens = tokens[:MAX_TOKENS] if head else tokens[-MAX_TOKENS:]
-        return tokens, find(tokens, ix.keys, ix.max_words, ix.splits, ix.prefixes)
+        return tokens, find(tokens, ix.names, ix.max_words)
     return tokens, _kept(tokens, found) if droppable else found

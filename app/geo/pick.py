@@ -66,7 +66,7 @@ def ward_slot(m: Mention, bound: int) -> bool:
         return False
     if m.excluded and m.postfix not in WARD_MARKS:  # "ấp Tân Lợi Mèo Vạc Commune" is a ward
         return False
-    if m.marked(WARD_MARKS):
+    if m.prefix in WARD_MARKS or m.postfix in WARD_MARKS:  # m.marked(WARD_MARKS), inlined
         return True
     # untyped: a number names nothing, and a name mid-segment is a landmark ("cuối làng")
     return not m.numeric and m.first
@@ -124,20 +124,14 @@ def choose(
     that is only the start of the typed one, see `edits.longer`)."""
     if len(tables) == 1:
         table = tables[0]
-        m = pick(mentions, lambda m: m.key in table and ward_slot(m, bound), WARD_MARKS)
+        named = [m for m in mentions if m.key in table]  # most mentions name none of them
     else:
-
-        def named(m: Mention) -> bool:
-            key = m.key
-            for t in tables:
-                if key in t:
-                    return ward_slot(m, bound)
-            return False
-
-        m = pick(mentions, named, WARD_MARKS)
+        named = [m for m in mentions if any(m.key in t for t in tables)]
+    m = pick(named, lambda m: ward_slot(m, bound), WARD_MARKS) if named else None
     if m is None:
         return []
-    if m.marked(WARD_MARKS) and slot_end(tokens, m.start, bound) > m.end:
+    typed = m.prefix in WARD_MARKS or m.postfix in WARD_MARKS
+    if typed and slot_end(tokens, m.start, bound) > m.end:
         hit = longer(tokens, m, bound, [k for t in tables for k in t])
         if hit:
             return narrow([u for t in tables for u in t.get(hit, ())], tokens, m, exact=False)
@@ -151,10 +145,11 @@ def unique(codes: Sequence[str]) -> tuple[str, ...]:
 def legacy_found(wards: Sequence[OldWard], province_code: str) -> Found | None:
     """A legacy ward converted: the official default of a divided ward first, the others as
     candidates; several legacy wards sharing the name make it ambiguous too."""
-    codes = unique([c for w in wards for c in w.targets])
+    # one ward (most often): its targets are distinct already (see `app.geo.build`)
+    codes = wards[0].targets if len(wards) == 1 else unique([c for w in wards for c in w.targets])
     if not codes:
         return None
-    return Found("legacy_converted", province_code, codes, ambiguous=len(codes) > 1)
+    return Found("legacy_converted", province_code, codes, len(codes) > 1)
 
 
 def old_ward_in(

@@ -4,7 +4,6 @@ Everything here is linear in the input (one regex of single character classes, n
 quantifiers), and callers cap the input first, so hostile text cannot make matching slow.
 """
 
-import marshal
 import re
 import unicodedata
 from functools import lru_cache
@@ -78,17 +77,15 @@ def _word(raw: str) -> tuple[tuple[str, str], ...]:
 Pairs = tuple[tuple[str, str], ...]
 # `_word` and `accent_words_of` of the words and names of the index, worked out when the index
 # was built (`know`): most words callers type are the words of names, so few are left to work
-# out per request. The names' table is marshalled and loaded on its first use.
+# out per request.
 _known_words: dict[str, Pairs] = {}
-_known_names: dict[str, tuple[str, ...]] | None = None
-_known_names_blob = b""
+_known_names: dict[str, tuple[str, ...]] = {}
 
 
-def know(words: dict[str, Pairs], names_blob: bytes) -> None:
-    """Take the index's precomputed `word_pairs` (by word) and `accent_words_of` (by name,
-    marshalled)."""
-    global _known_words, _known_names, _known_names_blob
-    _known_words, _known_names, _known_names_blob = words, None, names_blob
+def know(words: dict[str, Pairs], names: dict[str, tuple[str, ...]]) -> None:
+    """Take the index's precomputed `word_pairs` (by word) and `accent_words_of` (by name)."""
+    global _known_words, _known_names
+    _known_words, _known_names = words, names
 
 
 def _raw_words(text: str) -> list[str]:
@@ -129,15 +126,28 @@ def _words(segment: str) -> tuple[tuple[str, str], ...]:
 _DROP_ANY = re.compile("[" + "".join(map(chr, _DROP)) + "]")
 
 
-def segments(text: str, head: bool = False) -> list[str]:
+def segments(text: str, head: bool = False, lower: bool = False) -> list[str]:
     """The comma segments of the last MAX_CHARS characters (with `head`, the first ones),
-    normalised (NFC, apostrophes dropped)."""
+    normalised (NFC, apostrophes dropped); with `lower`, each lower-cased where that keeps
+    its tokens (see `lower_case`)."""
     text = text[:MAX_CHARS] if head else text[-MAX_CHARS:]
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
     if _DROP_ANY.search(text):
         text = text.translate(_DROP)
+    if lower:
+        lowered = text.lower()
+        if len(lowered) == len(text) and "Σ" not in text:  # then so for each segment
+            return _SEGMENT.split(lowered)
+        return [lower_case(part) for part in _SEGMENT.split(text)]
     return _SEGMENT.split(text)
+
+
+def lower_case(part: str) -> str:
+    """`part` lower-cased, unless lower() is not one character for one (only "İ" grows) or
+    depends on context (only "Σ"): then as it is. Tokens ignore case, so both give the same."""
+    lowered = part.lower()
+    return lowered if len(lowered) == len(part) and "Σ" not in part else part
 
 
 def segment_tokens(part: str, seg: int) -> list[Token]:
@@ -186,9 +196,6 @@ def accent_words_of(name: str) -> tuple[str, ...]:
 
 def name_accents(name: str) -> tuple[str, ...]:
     """`accent_words_of` a unit's name: the index's precomputed ones first."""
-    global _known_names
-    if _known_names is None:
-        _known_names = marshal.loads(_known_names_blob) if _known_names_blob else {}
     known = _known_names.get(name)
     return known if known is not None else accent_words_of(name)
 

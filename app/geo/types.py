@@ -1,39 +1,38 @@
-"""Value types of address resolution (the `location` object of API-CONTRACT.md)."""
+"""Value types of address resolution (the `location` object of API-CONTRACT.md).
 
-from dataclasses import dataclass, field
-from typing import Any
+NamedTuples (immutable, compared and hashed by value): they are built per answer, and unlike
+dataclasses they do not make the batch command import `dataclasses` (and `inspect`) at start.
+"""
+
+from typing import Any, NamedTuple
 
 from app.vocab import Resolution
 
 
-@dataclass(frozen=True, slots=True)
-class Province:
+class Province(NamedTuple):
     code: str  # two digits, today's official code, e.g. "01"
     name: str  # official name, e.g. "Thành phố Hà Nội"
 
 
-@dataclass(frozen=True, slots=True)
-class Ward:
+class Ward(NamedTuple):
     code: str  # five digits, today's official code, e.g. "00070"
     name: str  # official name, e.g. "Phường Hoàn Kiếm"
     province_code: str
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     ward_code: str
     ward_name: str
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(NamedTuple):
     resolution: Resolution
     province_code: str | None = None
     province_name: str | None = None
     ward_code: str | None = None
     ward_name: str | None = None
     ambiguous: bool = False
-    candidates: tuple[Candidate, ...] = field(default_factory=tuple)
+    candidates: tuple[Candidate, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {

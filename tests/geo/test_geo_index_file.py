@@ -46,7 +46,6 @@ def test_missing_or_stale_file_falls_back_to_building(
     assert index._stored_tables() is None
     data = build.contents()
     data["source_sizes"] = [size + 1 for size in data["source_sizes"]]  # other data installed
-    import marshal
 
     (tmp_path / "other.marshal").write_bytes(marshal.dumps(data))
     monkeypatch.setattr(index, "FILE", str(tmp_path / "other.marshal"))
@@ -82,7 +81,7 @@ def test_scan_matches_tokenize_and_find(text: str) -> None:
         tokens = tokenize(text, head)
         assert scan(text, head) == (
             tokens,
-            find(tokens, ix.keys, ix.max_words, ix.splits, ix.prefixes),
+            find(tokens, ix.names, ix.max_words),
         )
 
 
@@ -123,7 +122,7 @@ def test_precomputed_words_and_names_are_what_text_works_out() -> None:
     assert len(text._known_words) > 1000
     for word, pairs in text._known_words.items():
         assert pairs == text.word_pairs(word), word
-    names = marshal.loads(text._known_names_blob)
+    names = text._known_names
     assert len(names) > 1000
     for name, accents in names.items():
         assert accents == text.accent_words_of(name) == text.name_accents(name), name
