@@ -5,7 +5,7 @@ Scopes: a *clause* ends at a comma, a colon, a quote or "nhưng"/"but"; a *sente
 nearest time word of the clause, else of the sentence, else of the whole text.
 """
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -133,9 +133,12 @@ class Doc:
     def _gapped(self, lex: Lexicon, phrases: list[Match]) -> list[Match]:
         """Gapped phrases whose last word was not already read: by a phrase of their group, by
         an everyday phrase, or as the tail of a longer phrase ("bị ngã xe đạp" is no "bị ...
-        đạp"); a phrase that only starts there is its object ("dọa ... tung ảnh nóng")."""
+        đạp"); a phrase that only starts there is its object ("dọa ... tung ảnh nóng"). A
+        `bare` group's word ("một mình") reads nothing away from them."""
         covering: dict[int, list[Match]] = defaultdict(list)
         for p in phrases:
+            if lex.groups[p.group].attrs.get("bare"):  # a bare word hides no longer phrase
+                continue
             for k in range(p.start, p.end):
                 covering[k].append(p)
         out: list[Match] = []
@@ -284,10 +287,12 @@ class Doc:
         return "unspecified"
 
     def _window_candidates(self, m: Match) -> list[TimeMark]:
-        i = bisect_left(self._window_starts, m.start)
+        """Window words just before the signal, or opening it ("dang danh", "vẫn bị đánh":
+        the time word is the first word of the signal's own phrase)."""
+        i = bisect_right(self._window_starts, m.start)
         return [
             t for t in self._window_times[max(0, i - 3):i]
-            if t.match.end <= m.start
+            if t.match.end < m.end
             and m.start - t.match.end <= self._window_of[t.match.group]
             and self._same_clause(t.match.start, m.start)
         ]
