@@ -5,7 +5,9 @@ Each group of phrases is a *signal* (something that happened, with a category) o
 - `vi`: Vietnamese with diacritics. Matched on the text with diacritics. A phrase of two or
   more words also matches the text typed without diacritics, unless its folded form is listed
   in `ambiguous_folded`; a single word never does ("danh" is "beat" or a name).
-- `vi_only`: with diacritics only, whatever its length ("đấm em": "dam em" is ambiguous).
+- `vi_only`: with diacritics only, whatever its length ("đấm em": "dam em" is ambiguous). A
+  `vi_only` word that has no diacritics of its own ("dao", a knife) matches only in a text typed
+  with them: typed without, it is any of "đào", "đạo", "dạo" ("ho dao" is a dug pond).
 - `ascii`: Vietnamese typed without diacritics, matched only on words typed without them.
 - `en`: English, matched on the lower-cased text.
 `{slot}` in a phrase expands to every entry of that slot in `_common.yaml`.
@@ -46,6 +48,7 @@ class Entry:
     # For a Vietnamese phrase in the folded trie: its spelling with diacritics, so that text
     # typed half with them ("bi đánh", "bị danh") matches word by word (matcher._mixed).
     vi: tuple[str, ...] | None = None
+    accented_only: bool = False  # a `vi_only` phrase spelled without diacritics
 
 
 GAP = 5
@@ -184,8 +187,9 @@ def compile_lexicon(
             toks = phrase_tokens(phrase)
             if not toks:
                 continue
-            lex.diacritic.insert(toks, Entry(g.name))
             folded = tuple(fold_word(t) for t in toks)
+            lex.diacritic.insert(toks, Entry(g.name, accented_only=phrase in only
+                                             and folded == toks))
             if len(toks) > 1 and phrase not in only and " ".join(folded) not in ambiguous:
                 lex.folded.insert(folded, Entry(g.name, vi=toks))
             lex.phrase_count += 1

@@ -54,7 +54,8 @@ def scan(lex: Lexicon, toks: Tokens) -> list[Match]:
     found: set[Match] = set()
     for i in range(len(toks)):
         for entry, end in _walk(lex.diacritic, toks.words, toks.clause, i):
-            found.add(Match(i, end, entry.group))
+            if toks.accented or not entry.accented_only:
+                found.add(Match(i, end, entry.group))
         for entry, end in _walk(lex.folded, toks.folded, toks.clause, i):
             if _plain(toks, i, end) or _mixed(toks, i, end, entry.vi):
                 found.add(Match(i, end, entry.group))

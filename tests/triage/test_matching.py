@@ -126,3 +126,12 @@ def test_a_gapped_beating_stops_at_a_mutual_fight() -> None:
 def test_now_or_past_words_place_a_habit_in_their_clause(text: str, want: str) -> None:
     doc = Doc(active().lexicon, text)
     assert {doc.time_of(m) for m in doc.signals} == {want}
+
+
+def test_unaccented_vi_only_word_needs_a_text_typed_with_diacritics() -> None:
+    """"dao" (a knife) has no diacritics of its own: typed without them it is also "đào",
+    "đạo", "dạo", so only its phrases count there ("cam dao")."""
+    assert "weapon" in groups("anh ta có dao trong người")
+    assert "weapon" not in groups("be bi duoi nuoc o ho dao gan truong")
+    assert "weapon" not in groups("em hoc lop dao tao nghe")
+    assert "weapon" in groups("bo dang cam dao duoi em")
