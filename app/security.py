@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -70,7 +70,7 @@ def key_lookup(*extra: Any) -> Executable:
 _KEY_LOOKUP = key_lookup()
 
 
-def key_row(session: Session, authorization: str | None,
+def key_row(db: Session | Connection, authorization: str | None,
             lookup: Executable = _KEY_LOOKUP) -> Row[Any]:
     """The row of a live key named by an `Authorization: Bearer` header, or Unauthorized."""
     if not authorization:
@@ -78,8 +78,8 @@ def key_row(session: Session, authorization: str | None,
     scheme, _, raw = authorization.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise Unauthorized("Send Authorization: Bearer <api key>.")
-    row = session.connection().execute(lookup, {"key_hash": hash_key(raw.strip())}
-                                       ).one_or_none()
+    conn = db.connection() if isinstance(db, Session) else db
+    row = conn.execute(lookup, {"key_hash": hash_key(raw.strip())}).one_or_none()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("The API key is unknown or revoked.")
     if row.role == "agency" and not row.active:

@@ -43,14 +43,17 @@ def agency_poll(request: Request, session: DbSession, settings: AppSettings,
     """The agency key and its agency's version, read by the key look-up's one statement."""
     bind = session.get_bind()
     dialect = bind.dialect.name
+    authorization = request.headers.get("authorization")
     if dialect == "postgresql" and isinstance(bind, Engine):  # (a test may lend a connection)
-        # one statement needs no transaction: no BEGIN and no COMMIT round trip
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    row = key_row(session, request.headers.get("authorization"), _POLL_LOOKUP[dialect])
+        # one statement needs no transaction, nor the session: no BEGIN, no COMMIT
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            row = key_row(conn, authorization, _POLL_LOOKUP[dialect])
+    else:
+        row = key_row(session, authorization, _POLL_LOOKUP[dialect])
+        session.commit()  # end the read here, on this worker thread
     principal = require_role(admit(request, session, settings, row), ("agency",))
-    # End the read here, on this worker thread: a 304 then needs no thread again. A page reads
-    # in a later transaction, so it can only be newer than the version its ETag names.
-    session.commit()
+    # A 304 then needs no thread again. A page reads in a later transaction, so it can only be
+    # newer than the version its ETag names.
     return Poll(principal, row.version or "0.0")
 
 

@@ -64,6 +64,9 @@ def test_feed_never_skips_a_transaction_that_commits_late(fresh_database: Databa
                          report_id=first, status="in_progress", note=None, now=utcnow())
     changed = client.get("/v1/cases", headers={**h, "If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
+    # and the same look-up still refuses other roles and unknown keys
+    assert client.get("/v1/cases", headers=callcentre).status_code == 403
+    assert client.get("/v1/cases", headers=auth("hik_unknown")).status_code == 401
 
 
 @pytest.mark.slow
