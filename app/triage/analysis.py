@@ -106,7 +106,9 @@ class Doc:
         self.toks = tokenize(text)
         found = scan(lex, self.toks)
         phrases = drop_contained([m for m in found if lex.groups[m.group].kind == "signal"])
-        phrases += self._gapped(lex, phrases)
+        gapped = scan_gapped(lex, self.toks)
+        phrases += self._gapped(lex, phrases, gapped)
+        found += [m for m in gapped if lex.groups[m.group].kind != "signal"]
         markers = self._markers(lex, found, phrases)
         signals = sorted(m for m in phrases if not lex.groups[m.group].attrs.get("neutral"))
         self._clauses = _bounds(self.toks.clause)
@@ -130,7 +132,7 @@ class Doc:
         self._time_marks(lex)
         self.ages = text_ages(self.toks)
 
-    def _gapped(self, lex: Lexicon, phrases: list[Match]) -> list[Match]:
+    def _gapped(self, lex: Lexicon, phrases: list[Match], gapped: list[Match]) -> list[Match]:
         """Gapped phrases whose last word was not already read: by a phrase of their group, by
         an everyday phrase, or as the tail of a longer phrase ("bị ngã xe đạp" is no "bị ...
         đạp"); a phrase that only starts there is its object ("dọa ... tung ảnh nóng"). A
@@ -142,7 +144,7 @@ class Doc:
             for k in range(p.start, p.end):
                 covering[k].append(p)
         out: list[Match] = []
-        for m in scan_gapped(lex, self.toks):
+        for m in gapped:
             last = m.end - 1
             if lex.groups[m.group].kind != "signal":
                 continue
