@@ -80,12 +80,10 @@ def transaction_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     session = factory()
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        _roll_back_and_close(session)
         raise
-    finally:
-        session.close()
+    _commit_and_close(session)
 
 
 def _commit_and_close(session: Session) -> None:

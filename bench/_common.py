@@ -30,6 +30,18 @@ def scratch_database(name: str) -> Iterator[str]:
         admin.dispose()
 
 
+def settle(url: str, *, vacuum: bool = False) -> None:
+    """Bring a database to rest before a measurement: optionally VACUUM (ANALYZE) fresh rows
+    (else autovacuum would run during it), then CHECKPOINT (else the checkpoint of the writes
+    so far would land in it)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if vacuum:
+            conn.exec_driver_sql("VACUUM (ANALYZE)")
+        conn.exec_driver_sql("CHECKPOINT")
+    engine.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -23,9 +23,8 @@ import uuid
 from collections.abc import Callable
 
 import httpx
-from sqlalchemy import create_engine
 
-from bench._common import free_port, percentile, scratch_database, server
+from bench._common import free_port, percentile, scratch_database, server, settle
 
 BODIES = [
     {"channel": "call", "description": "Bố em đang đánh em, em bị chảy máu đầu",
@@ -106,14 +105,6 @@ def _threads(n: int, target: Callable[[int], None]) -> None:
         t.join()
 
 
-def settle(url: str) -> None:
-    """Write out what the last run dirtied, so its checkpoint does not land in the next one."""
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql("CHECKPOINT")
-    engine.dispose()
-
-
 def measure(base: str, key: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     closed_loop(base, key, args.clients, 2)  # warm up
     # the open loop first: after a saturating run PostgreSQL's checkpoint and autovacuum would
@@ -141,7 +132,7 @@ def main() -> None:
         workers = ["--workers", str(args.workers)]
         with server(["-m", "app", "serve", "--port", str(port), *workers], env, port) as base:
             intake = measure(base, key, args)
-        settle(url)
+        settle(url)  # the intake side's writes stay out of the floor's measurement
         port = free_port()
         with server(["-m", "uvicorn", "bench.minimal_app:app", "--port", str(port),
                      "--log-level", "warning", *workers], {"BENCH_DB_URL": url}, port) as base:

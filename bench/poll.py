@@ -28,7 +28,7 @@ from app.migrate import upgrade_head
 from app.models import Agency
 from app.routing.directory import seed_default_directory
 from app.security import create_key
-from bench._common import free_port, scratch_database, server
+from bench._common import free_port, scratch_database, server, settle
 
 LEVELS = ["low", "medium", "high", "critical"]
 REPORT_COLS = ("id, reference, channel, contact_type, submitted_by_key_id, received_at, "
@@ -79,12 +79,8 @@ def seed(url: str, n: int) -> tuple[str, str]:
         raw.commit()
     finally:
         raw.close()
-    # a settled database, as production's would be: autovacuum of the fresh rows and the
-    # checkpoint of the bulk load would otherwise run during the measurement
-    with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.exec_driver_sql("VACUUM (ANALYZE)")
-        conn.exec_driver_sql("CHECKPOINT")  # and its dirty pages written before the clock runs
     engine.dispose()
+    settle(url, vacuum=True)  # a settled database, as production's would be
     return url, agency_key
 
 

@@ -52,21 +52,19 @@ def next_positions(session: Session, n: int) -> tuple[int, list[int]]:
     return first, list(range(first, int(last) + 1))
 
 
-def visible_horizon(session: Session) -> tuple[int, int | None] | None:
-    """(xmin, own txid): changes of transactions below xmin have all committed; the reading
-    transaction also sees its own. None on SQLite: there commit order is change order."""
-    if _is_pg(session):
-        row = session.execute(text(
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
-            "pg_current_xact_id_if_assigned()::text::bigint")).one()
-        return int(row[0]), None if row[1] is None else int(row[1])
-    return None
-
-
 _XMIN: ColumnElement[int] = literal_column(
     "pg_snapshot_xmin(pg_current_snapshot())::text::bigint", BigInteger)
 _OWN_TXID: ColumnElement[int] = literal_column(
     "pg_current_xact_id_if_assigned()::text::bigint", BigInteger)
+
+
+def visible_horizon(session: Session) -> tuple[int, int | None] | None:
+    """(xmin, own txid): changes of transactions below xmin have all committed; the reading
+    transaction also sees its own. None on SQLite: there commit order is change order."""
+    if _is_pg(session):
+        row = session.execute(select(_XMIN, _OWN_TXID)).one()
+        return int(row[0]), None if row[1] is None else int(row[1])
+    return None
 
 
 def version_of(agency_id: Any, dialect: str) -> ScalarSelect[Any]:
@@ -79,11 +77,6 @@ def version_of(agency_id: Any, dialect: str) -> ScalarSelect[Any]:
         q = q.where(or_(Case.change_txid < _XMIN, Case.change_txid == _OWN_TXID))
     return (q.order_by(Case.change_txid.desc(), Case.change_seq.desc()).limit(1)
             .scalar_subquery())
-
-
-def agency_version(session: Session, agency_id: int) -> str:
-    dialect = session.get_bind().dialect.name
-    return session.scalar(select(version_of(agency_id, dialect))) or "0.0"
 
 
 def touch(session: Session, cases: list[Case], event: str,

@@ -62,15 +62,7 @@ def test_fifty_concurrent_retries_make_one_report(fresh_database: Database) -> N
 def test_kill_9_mid_stream_loses_nothing_acknowledged(fresh_database: Database,
                                                       tmp_path: Path) -> None:
     key = key_in(fresh_database, "callcentre")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": fresh_database.url, "SCHEDULER_IN_PROCESS": "false",
-           "LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    server, base = _serve(fresh_database)
     try:
         _wait_up(base)
         assert _post(base, key, REPORT).status_code == 201
@@ -110,6 +102,19 @@ def test_kill_9_mid_stream_loses_nothing_acknowledged(fresh_database: Database,
         audit.seal_pending(s, wait=True)
     with Session(fresh_database.engine) as s:
         assert audit.verify(s).ok
+
+
+def _serve(db: Database, *args: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`hotline-intake serve` on `db` in a process of its own, on a free port; its base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": db.url, "SCHEDULER_IN_PROCESS": "false",
+           "LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port), *args],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    return server, f"http://127.0.0.1:{port}"
 
 
 def _wait_up(base: str, seconds: float = 60) -> None:
@@ -221,15 +226,7 @@ def test_database_outage_gives_503_then_recovers(fresh_database: Database) -> No
 def test_serve_with_several_workers(fresh_database: Database, tmp_path: Path) -> None:
     """`serve --workers 2` (a uvicorn process pool) serves; no report is lost or doubled."""
     key = key_in(fresh_database, "callcentre")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": fresh_database.url, "SCHEDULER_IN_PROCESS": "false",
-           "LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port),
-                               "--workers", "2"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    server, base = _serve(fresh_database, "--workers", "2")
     try:
         _wait_up(base)
         with ThreadPoolExecutor(8) as pool:
