@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,15 +29,42 @@ def make_engine(url: str, *, pool_size: int = 10, statement_timeout_ms: int = 15
         # which invalidates the whole pool (SQLAlchemy), so the next checkout reconnects
         pool_pre_ping=False,
         pool_recycle=1800,
-        pool_timeout=10,
-        connect_args={
-            "connect_timeout": 5,
-            # the OS notices a dead idle connection (a restarted server) before we use it
-            "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
-            "keepalives_count": 3,
-            "options": f"-c statement_timeout={statement_timeout_ms}",
-        },
+        pool_timeout=POOL_TIMEOUT_S,
+        connect_args=_pg_connect_args(statement_timeout_ms),
     )
+
+
+POOL_TIMEOUT_S = 10
+
+
+def _pg_connect_args(statement_timeout_ms: int) -> dict[str, Any]:
+    return {
+        "connect_timeout": 5,
+        # the OS notices a dead idle connection (a restarted server) before we use it
+        "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+        "keepalives_count": 3,
+        "options": f"-c statement_timeout={statement_timeout_ms}",
+    }
+
+
+async def open_read_pool(factory: sessionmaker[Session]) -> AsyncConnectionPool | None:
+    """PostgreSQL: a small pool of autocommit connections on the event loop, for the one
+    read of the hottest request (an agency's poll, answered 304 by its key look-up), so it
+    needs no worker thread. None on SQLite or when sessions are bound to a connection (a
+    test's), whose uncommitted rows another connection would not see. Opening does not wait
+    for the database: a poll while it is away fails like any other request (503)."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
+        return None
+    s = get_settings()
+    conninfo = bind.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    pool = AsyncConnectionPool(
+        conninfo, min_size=1, max_size=max(2, s.db_pool_size // 2), timeout=POOL_TIMEOUT_S,
+        kwargs={"autocommit": True, "prepare_threshold": 0,
+                **_pg_connect_args(s.db_statement_timeout_ms)},
+        open=False, name="read")
+    await pool.open(wait=False)
+    return pool
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -113,6 +141,9 @@ async def request_transaction(factory: sessionmaker[Session]) -> AsyncIterator[S
     try:
         yield session
     except BaseException:
+        if not session.in_transaction():  # nothing to roll back: closing does no I/O
+            session.close()
+            raise
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(_roll_back_and_close, session)
         raise

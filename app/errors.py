@@ -4,9 +4,11 @@ import logging
 import traceback
 from typing import Any
 
+import psycopg
+import psycopg_pool
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -73,6 +75,15 @@ class ServiceUnavailable(DomainError):
     status, type_, title = 503, "service-unavailable", "Service temporarily unavailable"
 
 
+class NotModified(Exception):
+    """Answer 304 with this ETag: raised by a dependency, before the endpoint's own parameters
+    are even parsed."""
+
+    def __init__(self, etag: str) -> None:
+        super().__init__(etag)
+        self.etag = etag
+
+
 class FieldError(BaseModel):
     field: str
     message: str
@@ -135,6 +146,10 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 
 
 def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotModified)
+    async def _not_modified(_: Request, exc: NotModified) -> Response:
+        return Response(status_code=304, headers={"ETag": exc.etag})
+
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         return problem(exc.status, exc.type_, exc.title, exc.detail, errors=exc.errors,
@@ -154,6 +169,8 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeoutError)
+    @app.exception_handler(psycopg.OperationalError)  # the read pool's, past SQLAlchemy
+    @app.exception_handler(psycopg_pool.PoolTimeout)
     async def _db_down(_: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", type(exc).__name__)
         return problem(503, "service-unavailable", "Service temporarily unavailable",

@@ -10,7 +10,7 @@ from app import __version__
 from app.admin.router import router as admin_router
 from app.cases.router import router as cases_router
 from app.config import get_settings
-from app.db import get_session, get_sessionmaker, request_transaction
+from app.db import get_session, get_sessionmaker, open_read_pool, request_transaction
 from app.deps import side_sessions
 from app.errors import install_handlers, problem_responses
 from app.geo import resolve
@@ -39,10 +39,11 @@ def create_app(*, sessions: sessionmaker[Session] | None = None,
     scheduler_on = settings.scheduler_in_process if run_scheduler is None else run_scheduler
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warm_up()
-        scheduler = Scheduler(sessions or get_sessionmaker(), settings) if scheduler_on \
-            else None
+        factory = sessions or get_sessionmaker()
+        scheduler = Scheduler(factory, settings) if scheduler_on else None
+        app.state.read_pool = await open_read_pool(factory)
         if scheduler is not None:
             scheduler.start()
         try:
@@ -50,6 +51,8 @@ def create_app(*, sessions: sessionmaker[Session] | None = None,
         finally:
             if scheduler is not None:
                 scheduler.shutdown()
+            if app.state.read_pool is not None:
+                await app.state.read_pool.close()
 
     app = FastAPI(
         title="hotline-intake",

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection, Row, bindparam, select
+from sqlalchemy import Connection, Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -58,7 +58,7 @@ def create_key(*, session: Session, role: str, agency: Agency | None, name: str 
     return key, raw
 
 
-def key_lookup(*extra: Any) -> Executable:
+def key_lookup(*extra: Any) -> Select[Any]:
     """The key look-up; `extra` columns ride along in its one round trip (the agency poll
     reads its agency's version with it)."""
     return (select(ApiKey.id, ApiKey.role, ApiKey.agency_id, ApiKey.revoked_at, Agency.code,
@@ -73,13 +73,24 @@ _KEY_LOOKUP = key_lookup()
 def key_row(db: Session | Connection, authorization: str | None,
             lookup: Executable = _KEY_LOOKUP) -> Row[Any]:
     """The row of a live key named by an `Authorization: Bearer` header, or Unauthorized."""
+    key_hash = bearer_key_hash(authorization)
+    conn = db.connection() if isinstance(db, Session) else db
+    row: Row[Any] = live_key(conn.execute(lookup, {"key_hash": key_hash}).one_or_none())
+    return row
+
+
+def bearer_key_hash(authorization: str | None) -> str:
+    """The hash to look the key up by, from an `Authorization: Bearer` header."""
     if not authorization:
         raise Unauthorized("Send Authorization: Bearer <api key>.")
     scheme, _, raw = authorization.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise Unauthorized("Send Authorization: Bearer <api key>.")
-    conn = db.connection() if isinstance(db, Session) else db
-    row = conn.execute(lookup, {"key_hash": hash_key(raw.strip())}).one_or_none()
+    return hash_key(raw.strip())
+
+
+def live_key(row: Any) -> Any:
+    """The key look-up's row if the key is live (any row with its columns as attributes)."""
     if row is None or row.revoked_at is not None:
         raise Unauthorized("The API key is unknown or revoked.")
     if row.role == "agency" and not row.active:
@@ -87,7 +98,7 @@ def key_row(db: Session | Connection, authorization: str | None,
     return row
 
 
-def _principal(row: Row[Any]) -> Principal:
+def _principal(row: Any) -> Principal:
     return Principal(key_id=row.id, role=row.role, agency_id=row.agency_id,
                      agency_code=row.code)
 
@@ -107,7 +118,7 @@ def current_principal(request: Request,
     return admit(request, session, settings, key_row(session, request.headers.get("authorization")))
 
 
-def admit(request: Request, session: Session, settings: Settings, row: Row[Any]) -> Principal:
+def admit(request: Request, session: Session, settings: Settings, row: Any) -> Principal:
     """The caller of a live key, within its rate limit."""
     principal = _principal(row)
     limit = parse_limits(settings.rate_limits).get(principal.role)

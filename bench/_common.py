@@ -50,6 +50,19 @@ def free_port() -> int:
 
 @contextmanager
 def server(args: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+    with server_process(args, env, port) as (base, _):
+        yield base
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def server_process(args: list[str], env: dict[str, str], port: int
+                   ) -> Iterator[tuple[str, "subprocess.Popen[bytes]"]]:
     proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ, **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -63,7 +76,7 @@ def server(args: list[str], env: dict[str, str], port: int) -> Iterator[str]:
                 time.sleep(0.2)
         else:
             raise RuntimeError(f"server {args} did not start")
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         proc.wait(30)

@@ -7,14 +7,28 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
+from psycopg.rows import namedtuple_row
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.orm import Session
 
 from app.cases import changes, service
 from app.cases.schemas import CaseOut, CasePage, CaseStatus, DeclineIn, StatusIn
 from app.deps import AppSettings, DbSession
+from app.errors import NotModified
 from app.models import ApiKey, utcnow
-from app.security import Principal, admit, allow, bearer, key_lookup, key_row, require_role
+from app.security import (
+    Principal,
+    admit,
+    allow,
+    bearer,
+    bearer_key_hash,
+    key_lookup,
+    key_row,
+    live_key,
+    require_role,
+)
 from app.vocab import Level
 
 router = APIRouter(prefix="/v1/cases", tags=["agency"])
@@ -30,38 +44,58 @@ def _etag(version: str, request: Request, principal: Principal) -> str:
 @dataclass(frozen=True, slots=True)
 class Poll:
     principal: Principal
-    version: str  # the agency's change position, for the ETag
+    etag: str  # names the agency's change position and the query
 
 
 _POLL_LOOKUP = {dialect: key_lookup(changes.version_of(ApiKey.agency_id, dialect).label("version"))
                 for dialect in ("postgresql", "sqlite")}
+_POLL_SQL = _POLL_LOOKUP["postgresql"].compile(
+    dialect=postgresql_psycopg.dialect())  # type: ignore[no-untyped-call]
 
 
-def agency_poll(request: Request, session: DbSession, settings: AppSettings,
-                _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None
-                ) -> Poll:
-    """The agency key and its agency's version, read by the key look-up's one statement."""
+async def agency_poll(request: Request, session: DbSession, settings: AppSettings,
+                      _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None
+                      ) -> Poll:
+    """The agency key and its agency's version, read by the key look-up's one statement; a
+    poll whose ETag still holds ends here with a 304, before its query parameters are parsed
+    (the ETag names the raw query, so it only matches a query that was answered before).
+    On PostgreSQL the statement runs on the app's read pool, on the event loop: no worker
+    thread, no transaction."""
+    authorization = request.headers.get("authorization")
+    pool: AsyncConnectionPool | None = getattr(request.app.state, "read_pool", None)
+    if pool is not None:
+        key_hash = bearer_key_hash(authorization)
+        async with pool.connection() as conn:
+            cur = conn.cursor(row_factory=namedtuple_row)
+            await cur.execute(str(_POLL_SQL), {**_POLL_SQL.params, "key_hash": key_hash})
+            row: Any = live_key(await cur.fetchone())
+    else:
+        row = await run_in_threadpool(_poll_row, session, authorization)
+    principal = require_role(admit(request, session, settings, row), ("agency",))
+    etag = _etag(row.version or "0.0", request, principal)
+    sent = {t.strip() for t in request.headers.get("if-none-match", "").split(",")}
+    if etag in sent or "*" in sent:
+        raise NotModified(etag)
+    # A page reads in a later transaction, so it can only be newer than the version its ETag
+    # names.
+    return Poll(principal, etag)
+
+
+def _poll_row(session: Session, authorization: str | None) -> Any:
     bind = session.get_bind()
     dialect = bind.dialect.name
-    authorization = request.headers.get("authorization")
-    if dialect == "postgresql" and isinstance(bind, Engine):  # (a test may lend a connection)
-        # one statement needs no transaction, nor the session: no BEGIN, no COMMIT
+    if dialect == "postgresql" and isinstance(bind, Engine):  # a server without its read pool
         with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            row = key_row(conn, authorization, _POLL_LOOKUP[dialect])
-    else:
-        row = key_row(session, authorization, _POLL_LOOKUP[dialect])
-        session.commit()  # end the read here, on this worker thread
-    principal = require_role(admit(request, session, settings, row), ("agency",))
-    # A 304 then needs no thread again. A page reads in a later transaction, so it can only be
-    # newer than the version its ETag names.
-    return Poll(principal, row.version or "0.0")
+            return key_row(conn, authorization, _POLL_LOOKUP[dialect])
+    row = key_row(session, authorization, _POLL_LOOKUP[dialect])
+    session.commit()  # end the read here, on this worker thread (SQLite: it holds the lock)
+    return row
 
 
 @router.get("", response_model=CasePage, response_model_exclude_unset=True,
             responses={304: {"description": "Not modified since the ETag sent"}})
 async def list_cases(
-    request: Request, response: Response, poll: Annotated[Poll, Depends(agency_poll)],
-    session: DbSession,
+    response: Response, poll: Annotated[Poll, Depends(agency_poll)], session: DbSession,
     status: Annotated[list[CaseStatus] | None, Query()] = None,
     urgency: Annotated[list[Level] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -72,14 +106,10 @@ async def list_cases(
     case created or changed since `cursor`, in change order, with `withdrawn` tombstones."""
     principal = poll.principal
     assert principal.agency_id is not None
-    etag = _etag(poll.version, request, principal)
-    sent = {t.strip() for t in request.headers.get("if-none-match", "").split(",")}
-    if etag in sent or "*" in sent:  # decided on the event loop: no worker thread, no query
-        return Response(status_code=304, headers={"ETag": etag})
     query = service.CaseQuery(agency_id=principal.agency_id, statuses=list(status or []),
                               levels=[lv for lv in (urgency or []) if lv != "none"],
                               limit=limit, cursor=cursor)
-    response.headers["ETag"] = etag
+    response.headers["ETag"] = poll.etag
     return await run_in_threadpool(_case_page, session, query, feed == "changes")
 
 

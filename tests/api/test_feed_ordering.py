@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.cases import service as cases
 from app.models import utcnow
-from app.security import authenticate
+from app.security import authenticate, revoke_key
 from tests.conftest import Database, auth, build_app, key_in, live_server
 
 REPORT = {"channel": "call", "description": "Bố đang đánh em", "location": {"ward_code": "00070"}}
@@ -56,17 +56,28 @@ def test_feed_never_skips_a_transaction_that_commits_late(fresh_database: Databa
                                             "cursor": polled["next_cursor"]}, headers=h).json()
     assert [(c["id"], c["status"]) for c in after["items"]] == [
         (first, "acknowledged"), (second, "acknowledged")]
-    # the poll's one-statement version, on committing connections: unchanged -> 304, changed -> 200
-    etag = client.get("/v1/cases", headers=h).headers["etag"]
-    assert client.get("/v1/cases", headers={**h, "If-None-Match": etag}).status_code == 304
-    with factory() as c, c.begin():
-        cases.set_status(session=c, principal=authenticate(c, f"Bearer {agency_key}"),
-                         report_id=first, status="in_progress", note=None, now=utcnow())
-    changed = client.get("/v1/cases", headers={**h, "If-None-Match": etag})
-    assert changed.status_code == 200 and changed.headers["etag"] != etag
-    # and the same look-up still refuses other roles and unknown keys
-    assert client.get("/v1/cases", headers=callcentre).status_code == 403
-    assert client.get("/v1/cases", headers=auth("hik_unknown")).status_code == 401
+    # the poll's one-statement version, on committing connections (the server's read pool,
+    # on its event loop): unchanged -> 304, changed -> 200
+    with TestClient(build_app(factory)) as served:  # with its lifespan: the read pool opens
+        assert served.app.state.read_pool is not None  # type: ignore[attr-defined]
+        etag = served.get("/v1/cases", headers=h).headers["etag"]
+        not_modified = served.get("/v1/cases", headers={**h, "If-None-Match": etag})
+        assert not_modified.status_code == 304 and not_modified.headers["etag"] == etag
+        # a 304 is decided before the query is parsed, but only a query answered before matches
+        bad = served.get("/v1/cases", params={"limit": 999}, headers={**h, "If-None-Match": etag})
+        assert bad.status_code == 422
+        with factory() as c, c.begin():
+            cases.set_status(session=c, principal=authenticate(c, f"Bearer {agency_key}"),
+                             report_id=first, status="in_progress", note=None, now=utcnow())
+        changed = served.get("/v1/cases", headers={**h, "If-None-Match": etag})
+        assert changed.status_code == 200 and changed.headers["etag"] != etag
+        # and the same look-up still refuses other roles, unknown keys and, at once, revoked keys
+        assert served.get("/v1/cases", headers=callcentre).status_code == 403
+        assert served.get("/v1/cases", headers=auth("hik_unknown")).status_code == 401
+        with factory() as c, c.begin():
+            assert revoke_key(session=c, key_id=authenticate(c, f"Bearer {agency_key}").key_id)
+        gone = served.get("/v1/cases", headers={**h, "If-None-Match": changed.headers["etag"]})
+        assert gone.status_code == 401
 
 
 @pytest.mark.slow
