@@ -104,7 +104,9 @@ def insert_new(session: Session, objects: Sequence[Base]) -> None:
     if any(tuple(v) != given for v in values):
         raise ValueError("insert_new: objects must set the same columns")
     missing = tuple(k for k in columns if k not in values[0])
-    result = session.connection().execute(_insert_returning(model, missing), values)
+    # one row: a plain execute (a list would take the batched insertmanyvalues path)
+    result = session.connection().execute(_insert_returning(model, missing),
+                                          values[0] if len(values) == 1 else values)
     if missing:
         for obj, row in zip(objects, result.all(), strict=True):
             for key, value in zip(missing, row, strict=True):

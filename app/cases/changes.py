@@ -36,12 +36,14 @@ def _is_pg(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+_PG_POSITIONS = text("SELECT pg_current_xact_id()::text::bigint, nextval('case_change_seq') "
+                     "FROM generate_series(1, :n)")
+
+
 def next_positions(session: Session, n: int) -> tuple[int, list[int]]:
     """The transaction id and `n` fresh sequence numbers for changes made now."""
     if _is_pg(session):
-        rows = session.execute(text(
-            "SELECT pg_current_xact_id()::text::bigint, nextval('case_change_seq') "
-            "FROM generate_series(1, :n)").bindparams(n=n)).all()
+        rows = session.connection().execute(_PG_POSITIONS, {"n": n}).all()
         return int(rows[0][0]), [int(r[1]) for r in rows]
     session.execute(sqlite_insert(ChangeCounter).values(id=1, value=0)
                     .on_conflict_do_nothing())

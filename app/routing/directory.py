@@ -1,8 +1,7 @@
 """The agency directory: the default seed from the official units, and routing look-ups."""
 
-from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, exists, insert, or_, select, text, union
+from sqlalchemy import ColumnElement, String, bindparam, exists, insert, or_, select, text, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -65,9 +64,11 @@ def reachable_clause() -> ColumnElement[bool]:
 
 
 def _candidates_query() -> Executable:
-    """The active agencies of some units (`:units`) and the national desk: a union of three
-    index look-ups (an OR of them would scan the whole directory). Built once."""
-    units: Any = bindparam("units", expanding=True)
+    """The active agencies of a place's commune and province (`:ward`, `:province`, either may
+    be NULL) and the national desk: a union of three index look-ups (an OR of them would scan
+    the whole directory). Built once; its SQL is the same for every place, so the driver
+    prepares it once per connection."""
+    units = [bindparam("ward", type_=String), bindparam("province", type_=String)]
     ids = union(select(Agency.id).where(Agency.unit_code.in_(units)),
                 select(Agency.id).where(Agency.kind == "national_desk"),
                 select(AgencyCoverage.agency_id).where(AgencyCoverage.unit_code.in_(units)))
@@ -87,7 +88,8 @@ def routing_candidates(session: Session, *, province_code: str | None,
     One indexed query (the directory has nothing pending in the session: no flush)."""
     place = {lvl: unit for lvl, unit in (("commune", ward_code), ("province", province_code))
              if unit}
-    rows = session.connection().execute(_CANDIDATES, {"units": list(place.values())}).all()
+    rows = session.connection().execute(_CANDIDATES, {"ward": ward_code,
+                                                      "province": province_code}).all()
     out: dict[AgencyKey, AgencyRef] = {}
     for r in rows:
         if r.level != "national" and r.level not in place:
