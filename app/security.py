@@ -6,8 +6,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from psycopg.rows import namedtuple_row
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Connection, Row, Select, bindparam, select
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
+from sqlalchemy.engine import Compiled
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -110,12 +115,43 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
 bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer hik_...`")
 
 
-def current_principal(request: Request,
-                      session: Annotated[Session, Depends(get_session, scope="function")],
-                      settings: Annotated[Settings, Depends(app_settings)],
-                      _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
-                      ) -> Principal:
-    return admit(request, session, settings, key_row(session, request.headers.get("authorization")))
+def for_read_pool(stmt: Select[Any]) -> Compiled:
+    """A look-up compiled once for the read pool's connections (PostgreSQL, psycopg)."""
+    return stmt.compile(dialect=postgresql_psycopg.dialect())  # type: ignore[no-untyped-call]
+
+
+_KEY_LOOKUP_PG = for_read_pool(_KEY_LOOKUP)
+
+
+def read_pool(request: Request) -> AsyncConnectionPool | None:
+    """The app's read pool (app.db.open_read_pool), when it has one."""
+    pool: AsyncConnectionPool | None = getattr(request.app.state, "read_pool", None)
+    return pool
+
+
+async def pooled_key_row(pool: AsyncConnectionPool, authorization: str | None,
+                         lookup: Compiled = _KEY_LOOKUP_PG) -> Any:
+    """key_row on the read pool, on the event loop: no worker thread, no transaction. The row
+    is a named tuple with the same attributes."""
+    key_hash = bearer_key_hash(authorization)
+    async with pool.connection() as conn:
+        cur = conn.cursor(row_factory=namedtuple_row)
+        await cur.execute(str(lookup), {**lookup.params, "key_hash": key_hash})
+        return live_key(await cur.fetchone())
+
+
+async def current_principal(
+        request: Request, session: Annotated[Session, Depends(get_session, scope="function")],
+        settings: Annotated[Settings, Depends(app_settings)],
+        _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> Principal:
+    """The caller, by a look-up on the read pool (PostgreSQL), else on the request's session
+    (SQLite, or a test's connection) on a worker thread."""
+    authorization = request.headers.get("authorization")
+    pool = read_pool(request)
+    if pool is None:
+        return await run_in_threadpool(
+            lambda: admit(request, session, settings, key_row(session, authorization)))
+    return admit(request, session, settings, await pooled_key_row(pool, authorization))
 
 
 def admit(request: Request, session: Session, settings: Settings, row: Any) -> Principal:

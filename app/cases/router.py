@@ -7,10 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
-from psycopg.rows import namedtuple_row
-from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine
-from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.orm import Session
 
 from app.cases import changes, service
@@ -23,10 +20,11 @@ from app.security import (
     admit,
     allow,
     bearer,
-    bearer_key_hash,
+    for_read_pool,
     key_lookup,
     key_row,
-    live_key,
+    pooled_key_row,
+    read_pool,
     require_role,
 )
 from app.vocab import Level
@@ -49,8 +47,7 @@ class Poll:
 
 _POLL_LOOKUP = {dialect: key_lookup(changes.version_of(ApiKey.agency_id, dialect).label("version"))
                 for dialect in ("postgresql", "sqlite")}
-_POLL_SQL = _POLL_LOOKUP["postgresql"].compile(
-    dialect=postgresql_psycopg.dialect())  # type: ignore[no-untyped-call]
+_POLL_SQL = for_read_pool(_POLL_LOOKUP["postgresql"])
 
 
 async def agency_poll(request: Request, session: DbSession, settings: AppSettings,
@@ -62,13 +59,9 @@ async def agency_poll(request: Request, session: DbSession, settings: AppSetting
     On PostgreSQL the statement runs on the app's read pool, on the event loop: no worker
     thread, no transaction."""
     authorization = request.headers.get("authorization")
-    pool: AsyncConnectionPool | None = getattr(request.app.state, "read_pool", None)
+    pool = read_pool(request)
     if pool is not None:
-        key_hash = bearer_key_hash(authorization)
-        async with pool.connection() as conn:
-            cur = conn.cursor(row_factory=namedtuple_row)
-            await cur.execute(str(_POLL_SQL), {**_POLL_SQL.params, "key_hash": key_hash})
-            row: Any = live_key(await cur.fetchone())
+        row = await pooled_key_row(pool, authorization, _POLL_SQL)
     else:
         row = await run_in_threadpool(_poll_row, session, authorization)
     principal = require_role(admit(request, session, settings, row), ("agency",))

@@ -66,6 +66,7 @@ def create_report(
     body = ReportOut.model_validate(service.report_view(session, report, intake.cases)
                                     ).model_dump(mode="json")
     idempotency.complete(session, api_key_id=principal.key_id, key=key, status=201, body=body)
+    session.commit()  # here, on this worker thread: the session dependency then needs none
     sealer.notify()  # link the new audit entry into the chain soon, off the request path
     REPORTS.labels(report.urgency_level, body["location"]["resolution"]).inc()
     return JSONResponse(body, status_code=201)

@@ -78,6 +78,11 @@ def test_feed_never_skips_a_transaction_that_commits_late(fresh_database: Databa
             assert revoke_key(session=c, key_id=authenticate(c, f"Bearer {agency_key}").key_id)
         gone = served.get("/v1/cases", headers={**h, "If-None-Match": changed.headers["etag"]})
         assert gone.status_code == 401
+        # every other endpoint's key look-up runs on the read pool too
+        assert len(_reports(served, callcentre, 1)) == 1
+        assert served.post("/v1/reports", json=REPORT, headers={
+            **auth("hik_unknown"), "Idempotency-Key": "k-unknown"}).status_code == 401
+        assert served.get("/v1/cases/whatever", headers=h).status_code == 401
 
 
 @pytest.mark.slow
