@@ -126,6 +126,7 @@ class Convention:
     from_categories: tuple[str, ...]
     to: str | None
     level: Level | None  # a convention may also set the level (a child's own act: low)
+    yields: str | None  # "tie": the re-labelled hit yields the primary, as its new category's do
     implemented_by: tuple[str, ...]  # where a convention is carried by a rule or a signal
     domain: str
     summary: str
@@ -143,6 +144,12 @@ def _level(value: Any, where: str) -> Level | None:
 def _category(value: Any, where: str) -> str | None:
     if value is not None and value not in CATEGORIES:
         raise ValueError(f"{where}: bad category {value!r}")
+    return None if value is None else str(value)
+
+
+def _yields(value: Any, where: str) -> str | None:
+    if value is not None and value not in ("tie", "drop"):
+        raise ValueError(f"{where}: bad yields {value!r}")
     return None if value is None else str(value)
 
 
@@ -166,6 +173,7 @@ def parse_convention(spec: Mapping[str, Any]) -> Convention:
         id=cid, when=Condition.parse(spec.get("when") or {}, cid),
         from_categories=tuple(c for c in _names(spec, "from") if _category(c, cid)),
         to=_category(spec.get("to"), cid), level=_level(spec.get("level"), cid),
+        yields=_yields(spec.get("yields"), cid),
         implemented_by=_names(spec, "implemented_by"),
         domain=" ".join(str(spec.get("domain", "")).split()),
         summary=" ".join(str(spec.get("summary", "")).split()),

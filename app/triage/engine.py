@@ -149,6 +149,8 @@ def _apply_conventions(rs: Ruleset, ctx: Context, hits: list[Hit]) -> None:
             hit.category = conv.to
             if conv.level is not None:
                 hit.level = LEVELS.index(conv.level)
+            if conv.yields is not None:
+                hit.yields = conv.yields
             hit.notes.append(f"{conv.id}: '{_phrase(ctx.doc, hit.match)}' -> {conv.to}")
 
 
