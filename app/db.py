@@ -48,11 +48,12 @@ def _pg_connect_args(statement_timeout_ms: int) -> dict[str, Any]:
 
 
 async def open_read_pool(factory: sessionmaker[Session]) -> AsyncConnectionPool | None:
-    """PostgreSQL: a small pool of autocommit connections on the event loop, for the one
-    read of the hottest request (an agency's poll, answered 304 by its key look-up), so it
-    needs no worker thread. None on SQLite or when sessions are bound to a connection (a
-    test's), whose uncommitted rows another connection would not see. Opening does not wait
-    for the database: a poll while it is away fails like any other request (503)."""
+    """PostgreSQL: a small pool of autocommit connections on the event loop, for every
+    request's key look-up (which for an agency's poll also reads the version that answers a
+    304), so it needs no worker thread and no statement in the request's transaction. None on
+    SQLite, or when sessions are bound to a connection (a test's), whose uncommitted rows
+    another connection would not see. Opening does not wait for the database: a request while
+    it is away fails like any other (503), and the pool reconnects by itself."""
     bind = factory.kw.get("bind")
     if not isinstance(bind, Engine) or bind.dialect.name != "postgresql":
         return None
