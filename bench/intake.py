@@ -6,7 +6,8 @@ Measured in the same run, after a 2 s warm-up:
   1. open loop at RATE requests per second for SECONDS -> p50, p99 (latency from the scheduled
      send time, so queueing counts; every client connects before the clock starts);
   2. closed loop: CLIENTS concurrent clients for SECONDS -> throughput, p50, p99.
-Prints both sides and the ratios. Target: intake >= 0.5x the floor's throughput, p99 < 100 ms
+Prints both sides, the server processes' CPU time per request in the closed loop, and the
+ratios. Target: intake >= 0.5x the floor's throughput, p99 < 100 ms
 at 200 req/s. The client shares the machine's 2 cores with the server: read ratios, not absolutes.
 
   .venv/bin/python -m bench.intake [--clients 16] [--seconds 15] [--rate 200] [--workers 1]
@@ -21,10 +22,18 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
-from bench._common import free_port, percentile, scratch_database, server, settle
+from bench._common import (
+    cpu_seconds,
+    free_port,
+    percentile,
+    scratch_database,
+    server_process,
+    settle,
+)
 
 BODIES = [
     {"channel": "call", "description": "Bố em đang đánh em, em bị chảy máu đầu",
@@ -105,12 +114,23 @@ def _threads(n: int, target: Callable[[int], None]) -> None:
         t.join()
 
 
-def measure(base: str, key: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+def measure(base: str, pids: list[int], key: str, args: argparse.Namespace
+            ) -> dict[str, dict[str, float]]:
     closed_loop(base, key, args.clients, 2)  # warm up
     # the open loop first: after a saturating run PostgreSQL's checkpoint and autovacuum would
     # land in its tail (the floor's p99 at 200/s went from ~10 ms to ~500 ms that way)
     open_ = open_loop(base, key, args.rate, args.seconds)
-    return {"closed": closed_loop(base, key, args.clients, args.seconds), "open": open_}
+    cpu = sum(cpu_seconds(p) for p in pids)
+    closed = closed_loop(base, key, args.clients, args.seconds)
+    cpu = sum(cpu_seconds(p) for p in pids) - cpu
+    closed["server_cpu_ms"] = cpu / (closed["rps"] * args.seconds) * 1000
+    return {"closed": closed, "open": open_}
+
+
+def _server_pids(proc: "subprocess.Popen[bytes]") -> list[int]:
+    """The server process and, with --workers, its worker processes."""
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    return [proc.pid, *(int(c) for c in children)]
 
 
 def main() -> None:
@@ -130,17 +150,22 @@ def main() -> None:
                               capture_output=True, text=True, check=True)
         key = json.loads(made.stdout)["key"]
         workers = ["--workers", str(args.workers)]
-        with server(["-m", "app", "serve", "--port", str(port), *workers], env, port) as base:
-            intake = measure(base, key, args)
+        with server_process(["-m", "app", "serve", "--port", str(port), *workers], env,
+                            port) as (base, proc):
+            intake = measure(base, _server_pids(proc), key, args)
         settle(url)  # the intake side's writes stay out of the floor's measurement
         port = free_port()
-        with server(["-m", "uvicorn", "bench.minimal_app:app", "--port", str(port),
-                     "--log-level", "warning", *workers], {"BENCH_DB_URL": url}, port) as base:
-            floor = measure(base, key, args)
+        with server_process(["-m", "uvicorn", "bench.minimal_app:app", "--port", str(port),
+                             "--log-level", "warning", *workers], {"BENCH_DB_URL": url},
+                            port) as (base, proc):
+            floor = measure(base, _server_pids(proc), key, args)
     print(json.dumps({"workers": args.workers, "intake": intake, "floor": floor}, indent=2))
     ratio = intake["closed"]["rps"] / floor["closed"]["rps"]
     print(f"throughput: intake {intake['closed']['rps']:.0f}/s, floor "
           f"{floor['closed']['rps']:.0f}/s, ratio {ratio:.2f} (target >= 0.5)")
+    cost = floor["closed"]["server_cpu_ms"] / intake["closed"]["server_cpu_ms"]
+    print(f"server CPU per request: intake {intake['closed']['server_cpu_ms']:.2f} ms, floor "
+          f"{floor['closed']['server_cpu_ms']:.2f} ms: the floor costs {cost:.2f} of intake")
     print(f"p99 at {args.rate:.0f}/s: intake {intake['open']['p99_ms']:.1f} ms, floor "
           f"{floor['open']['p99_ms']:.1f} ms (target < 100 ms)")
 
