@@ -124,6 +124,7 @@ class Doc:
                 if neg is not None:
                     self.negated[s] = neg
         self._carry_negation(lex, markers, signals)
+        self._negate_markers(lex, markers, negators, neg_starts)
         self.signals = [s for s in signals if s not in self.negated]
         self._by_name: dict[str, list[Match]] = defaultdict(list, markers)
         for s in self.signals:
@@ -147,6 +148,11 @@ class Doc:
         for m in gapped:
             last = m.end - 1
             if lex.groups[m.group].kind != "signal":
+                continue
+            # Its first word opens an everyday phrase that reaches into the gap: "cho biết chị
+            # lấy chồng" (reports that ...) is no "cho ... lấy chồng" (marrying a child off).
+            if any(lex.groups[p.group].attrs.get("neutral") and p.start == m.start
+                   and m.start + 1 < p.end <= last for p in covering.get(m.start, ())):
                 continue
             if not any(p.group == m.group or p.start < last or lex.groups[p.group].attrs.get(
                     "neutral") or lex.groups[p.group].attrs.get("reciprocal")
@@ -183,12 +189,25 @@ class Doc:
     def _negator(
         self, negators: list[Match], starts: list[int], s: Match, gap: int = 3
     ) -> Match | None:
+        if self.toks.words[s.start] in _NEGATION_STOPS:  # "... không gửi thì sẽ gửi ảnh"
+            return None
         i = bisect_left(starts, s.start)
         for n in reversed(negators[max(0, i - 2):i]):
             if (n.end <= s.start and s.start - n.end <= gap and self._same_clause(n.start, s.start)
                     and not any(w in _NEGATION_STOPS for w in self.toks.words[n.end:s.start])):
                 return n
         return None
+
+    def _negate_markers(self, lex: Lexicon, markers: dict[str, list[Match]],
+                        negators: list[Match], starts: list[int]) -> None:
+        """Markers marked `negatable` (a child found) do not count when negated: "still has
+        not been found", "chưa được tìm thấy"."""
+        for g in [g for g in markers if lex.groups[g].attrs.get("negatable")]:
+            kept = [m for m in markers[g] if self._negator(negators, starts, m) is None]
+            if kept:
+                markers[g] = kept
+            else:
+                del markers[g]
 
     def _carry_negation(
         self, lex: Lexicon, markers: dict[str, list[Match]], signals: list[Match]

@@ -86,8 +86,9 @@ class Context:
         lo, hi = self.doc.scope(m, scope)
         out: set[str] = set()
         for r in self.doc.matches("rel_household", lo, hi):
-            for w in self.doc.toks.folded[r.start:r.end]:
-                if (person := self._relations.person(w)) is not None:
+            for k in range(r.start, r.end):
+                person = self._relations.person(self.doc.toks.folded[k], self.doc.toks.words[k])
+                if person is not None:
                     out.add(person)
         return out
 

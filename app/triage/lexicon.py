@@ -12,7 +12,8 @@ Each group of phrases is a *signal* (something that happened, with a category) o
 - `en`: English, matched on the lower-cased text.
 `{slot}` in a phrase expands to every entry of that slot in `_common.yaml`.
 `a ... b` (a gapped phrase) matches "a", then "b" at most `GAP` words later in the same clause
-("bi ... danh" reads "bi may ban lop 9 danh" as a beating without diacritics).
+("bi ... danh" reads "bi may ban lop 9 danh" as a beating without diacritics). A `vi` gapped
+phrase whose left side folds to a word of `ambiguous_gap_left` ("lạ", "là") is not folded.
 """
 
 import itertools
@@ -83,11 +84,18 @@ class Relations:
 
     not_a_person: frozenset[str] = frozenset()
     same_person: Mapping[str, str] = field(default_factory=dict)
+    spellings: frozenset[str] = frozenset()  # the listed spellings, with their diacritics
 
-    def person(self, word: str) -> str | None:
-        """The person a folded word of a relation names, in one spelling; None for no one."""
+    def person(self, word: str, typed: str | None = None) -> str | None:
+        """The person a folded word of a relation names, in one spelling; None for no one.
+        `typed` is the word as written: typed with diacritics, a word is read as another
+        spelling only when it is listed as written ("bà", a grandmother, is not "ba", a
+        father, though both fold to "ba")."""
         if word in self.not_a_person:
             return None
+        if typed is not None and typed != word and word in self.same_person and (
+                typed not in self.spellings):
+            return typed
         return self.same_person.get(word, word)
 
 
@@ -111,12 +119,16 @@ def _word(value: Any) -> str:
 def load_relations(spec: Mapping[str, Any]) -> Relations:
     """`_common.yaml` `relations`, folded (they are matched on the words without diacritics)."""
     same: dict[str, str] = {}
+    listed: set[str] = set()
     for person, spellings in (spec.get("same_person") or {}).items():
+        same[_word(person)] = _word(person)
+        listed.add(str(person).lower())
         for s in spellings or []:
             same[_word(s)] = _word(person)
+            listed.add(str(s).lower())
     return Relations(
         not_a_person=frozenset(_word(w) for w in spec.get("not_a_person") or []),
-        same_person=same,
+        same_person=same, spellings=frozenset(listed),
     )
 
 
@@ -157,11 +169,16 @@ def load_groups(
     return groups
 
 
-def _add_gapped(lex: Lexicon, group: str, phrase: str, folded: bool, also_fold: bool) -> None:
+def _add_gapped(lex: Lexicon, group: str, phrase: str, folded: bool, also_fold: bool,
+                ambiguous: frozenset[str] = frozenset()) -> None:
+    """A gapped phrase; its folded form too unless its left side folds to a word listed in
+    `ambiguous_gap_left` ("lạ ... lôi" folds to "la ... loi", which "là em xin lỗi" reads)."""
     left, _, right = phrase.partition(_GAP_TOKEN)
     lt, rt = phrase_tokens(left), phrase_tokens(right)
     if not (lt and rt):
         raise ValueError(f"gapped phrase {phrase!r} needs words on both sides of '...'")
+    if not folded and " ".join(_fold(lt)) in ambiguous:
+        also_fold = False
     if not folded:
         lex.gapped.append(Gapped(group, lt, rt, folded=False))
     if folded or also_fold:
@@ -173,16 +190,20 @@ def _fold(tokens: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def compile_lexicon(
-    groups: dict[str, Group], ambiguous_folded: Iterable[str], relations: Relations | None = None
+    groups: dict[str, Group], ambiguous_folded: Iterable[str], relations: Relations | None = None,
+    ambiguous_gap_left: Iterable[str] = (),
 ) -> Lexicon:
     ambiguous = {" ".join(fold_word(t) for t in phrase_tokens(a)) for a in ambiguous_folded}
+    gap_left = frozenset(" ".join(fold_word(t) for t in phrase_tokens(a))
+                         for a in ambiguous_gap_left)
     lex = Lexicon(groups=groups, diacritic=TrieNode(), folded=TrieNode(),
                   relations=relations or Relations())
     for g in groups.values():
         only = set(g.vi_only)
         for phrase in (*g.vi, *g.vi_only):
             if _GAP_TOKEN in phrase:
-                _add_gapped(lex, g.name, phrase, folded=False, also_fold=phrase not in only)
+                _add_gapped(lex, g.name, phrase, folded=False, also_fold=phrase not in only,
+                            ambiguous=gap_left)
                 continue
             toks = phrase_tokens(phrase)
             if not toks:

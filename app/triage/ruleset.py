@@ -101,7 +101,8 @@ def load(directory: Path = RULES_DIR) -> Ruleset:
         common.get("slots") or {},
     )
     lex = compile_lexicon(groups, common.get("ambiguous_folded") or [],
-                          load_relations(common.get("relations") or {}))
+                          load_relations(common.get("relations") or {}),
+                          common.get("ambiguous_gap_left") or [])
     rules = tuple(parse_rule(spec) for spec in main["rules"])
     conventions = tuple(parse_convention(spec) for spec in main["conventions"])
     _check(lex, rules, conventions)
