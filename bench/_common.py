@@ -48,12 +48,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def server(args: list[str], env: dict[str, str], port: int) -> Iterator[str]:
-    with server_process(args, env, port) as (base, _):
-        yield base
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

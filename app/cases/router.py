@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.cases import changes, service
@@ -75,13 +74,10 @@ async def agency_poll(request: Request, session: DbSession, settings: AppSetting
 
 
 def _poll_row(session: Session, authorization: str | None) -> Any:
-    bind = session.get_bind()
-    dialect = bind.dialect.name
-    if dialect == "postgresql" and isinstance(bind, Engine):  # a server without its read pool
-        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            return key_row(conn, authorization, _POLL_LOOKUP[dialect])
-    row = key_row(session, authorization, _POLL_LOOKUP[dialect])
-    session.commit()  # end the read here, on this worker thread (SQLite: it holds the lock)
+    """The look-up without a read pool (SQLite, a test's connection): on the session, whose
+    read ends here, on this worker thread (on SQLite it holds the lock)."""
+    row = key_row(session, authorization, _POLL_LOOKUP[session.get_bind().dialect.name])
+    session.commit()
     return row
 
 

@@ -1,6 +1,5 @@
 """The agency directory: the default seed from the official units, and routing look-ups."""
 
-
 from sqlalchemy import ColumnElement, String, bindparam, exists, insert, or_, select, text, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
