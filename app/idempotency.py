@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, text, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -27,9 +27,14 @@ from app.models import IdempotencyRecord, table, utcnow
 MAX_KEY_LENGTH = 255
 LOCK_WAIT = "200ms"
 _RECORDS = table(IdempotencyRecord)
-_SET_LOCK_WAIT = text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+_CLAIMED = ("api_key_id", "key", "fingerprint", "state", "created_at", "expires_at")
+# PostgreSQL: the claim first sets the lock wait for the rest of this short transaction (it
+# takes no other contended lock), in its own statement's FROM: one round trip, not two
+_WITH_LOCK_WAIT = select(func.set_config("lock_timeout", LOCK_WAIT, True)).subquery("lock_wait")
 _CLAIM = {
-    "postgresql": pg_insert(_RECORDS).on_conflict_do_nothing().returning(_RECORDS.c.key),
+    "postgresql": pg_insert(_RECORDS).from_select(
+        list(_CLAIMED), select(*(bindparam(c, type_=_RECORDS.c[c].type) for c in _CLAIMED))
+        .select_from(_WITH_LOCK_WAIT)).on_conflict_do_nothing().returning(_RECORDS.c.key),
     "sqlite": sqlite_insert(_RECORDS).on_conflict_do_nothing().returning(_RECORDS.c.key),
 }
 _COMPLETE = update(_RECORDS).where(
@@ -71,11 +76,8 @@ def claim(session: Session, *, api_key_id: str, key: str, fp: str, ttl: timedelt
     """
     now = now or utcnow()
     conn = session.connection()
-    dialect = conn.dialect.name
     try:
-        if dialect == "postgresql":  # for the rest of this short transaction: it takes no
-            conn.execute(_SET_LOCK_WAIT)  # other contended lock
-        claimed = conn.execute(_CLAIM[dialect], {
+        claimed = conn.execute(_CLAIM[conn.dialect.name], {
             "api_key_id": api_key_id, "key": key, "fingerprint": fp, "state": "in_flight",
             "created_at": now, "expires_at": now + ttl}).first() is not None
     except OperationalError as exc:

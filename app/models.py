@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    ColumnElement,
     DateTime,
     Dialect,
     ForeignKey,
@@ -81,20 +82,26 @@ def table(model: type[Base]) -> Table:
 
 
 @cache
-def _insert_returning(model: type[Base], missing: tuple[str, ...]) -> Insert:
+def _insert_returning(model: type[Base], missing: tuple[str, ...],
+                      computed: tuple[tuple[str, ColumnElement[Any]], ...] = ()) -> Insert:
     stmt = insert(table(model))
+    if computed:
+        stmt = stmt.values(dict(computed))
     if missing:
         stmt = stmt.returning(*(table(model).c[k] for k in missing),
                               sort_by_parameter_order=True)
     return stmt
 
 
-def insert_new(session: Session, objects: Sequence[Base]) -> None:
+def insert_new(session: Session, objects: Sequence[Base],
+               computed: tuple[tuple[str, ColumnElement[Any]], ...] = ()) -> None:
     """INSERT new objects of one model with one prepared Core statement, past the unit of
     work: on the intake path a flush costs more than the INSERT itself. Columns the objects
-    leave unset get their defaults in the database round trip (RETURNING), so each object then
-    holds exactly the row written. The objects stay transient: the session does not track
-    them, and changing one afterwards changes nothing in the database."""
+    leave unset get their defaults in the database round trip (RETURNING), and so do the
+    `computed` ones, (column, SQL expression) pairs evaluated for each row by the database,
+    so each object then holds exactly the row written. The objects stay transient: the
+    session does not track them, and changing one afterwards changes nothing in the
+    database."""
     if not objects:
         return
     model = type(objects[0])
@@ -103,9 +110,12 @@ def insert_new(session: Session, objects: Sequence[Base]) -> None:
     given = tuple(values[0])
     if any(tuple(v) != given for v in values):
         raise ValueError("insert_new: objects must set the same columns")
-    missing = tuple(k for k in columns if k not in values[0])
+    set_by_sql = {k for k, _ in computed}
+    missing = tuple(k for k in columns if k not in values[0] or k in set_by_sql)
+    if set_by_sql:
+        values = [{k: v for k, v in row.items() if k not in set_by_sql} for row in values]
     # one row: a plain execute (a list would take the batched insertmanyvalues path)
-    result = session.connection().execute(_insert_returning(model, missing),
+    result = session.connection().execute(_insert_returning(model, missing, computed),
                                           values[0] if len(values) == 1 else values)
     if missing:
         for obj, row in zip(objects, result.all(), strict=True):

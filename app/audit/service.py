@@ -1,10 +1,10 @@
 """Append audit entries in the caller's transaction; seal them into one chain in commit order.
 
 Appending takes no lock, so intake never waits for the chain: an entry goes in with a row in
-audit_pending. Sealing runs after commit (by the request, the scheduler and `audit verify`):
-one sealer at a time holds the head row and links the committed pending entries in id order.
-The head row is the checkpoint kept outside the entries, so cutting off the newest entries and
-their seals shows at verify.
+audit_pending, which a trigger adds in the entry's own INSERT. Sealing runs after commit (by
+the request, the scheduler and `audit verify`): one sealer at a time holds the head row and
+links the committed pending entries in id order. The head row is the checkpoint kept outside
+the entries, so cutting off the newest entries and their seals shows at verify.
 """
 
 import json
@@ -27,8 +27,9 @@ SEAL_BATCH = 500
 
 def append(session: Session, *, report_id: str | None, action: str, actor: str,
            payload: dict[str, Any], occurred_at: datetime | None = None) -> AuditEntry:
-    """Insert the entry and its pending row (prepared INSERTs, after a flush of what the entry
-    may name). The returned entry is not tracked by the session: it is the row written."""
+    """Insert the entry (a prepared INSERT, after a flush of what the entry may name); the
+    database's trigger adds its pending row. The returned entry is not tracked by the session:
+    it is the row written."""
     when = occurred_at or utcnow()
     text = canonical_json(payload)
     entry = AuditEntry(report_id=report_id, action=action, actor=actor, occurred_at=when,
@@ -37,7 +38,6 @@ def append(session: Session, *, report_id: str | None, action: str, actor: str,
                                                  actor=actor, occurred_at=when, payload=text))
     session.flush()
     insert_new(session, [entry])
-    insert_new(session, [AuditPending(entry_id=entry.id)])
     return entry
 
 

@@ -139,8 +139,7 @@ def open_cases(session: Session, *, report: Report, decision: RoutingDecision,
     rows = [(new_case(report, ids[ref.code], role, ack_due_at=deadlines.ack_due_at), ref)
             for ref, role in targets]
     cases = [case for case, _ in rows]
-    changes.stamp(session, cases)
-    insert_new(session, cases)
+    insert_new(session, cases, computed=changes.stamp_new(session, cases))
     # every ref from the directory query knows its webhook; otherwise let emit() look
     known = all(ref.agency_id is not None for ref, _ in targets)
     hooked = {c.agency_id: ref.code for c, ref in rows if ref.has_webhook} if known else None

@@ -1,7 +1,9 @@
 """Concurrent clients against a live server on a database of the test's own."""
 
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -9,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.models import AuditEntry, Report
+from app import audit, idempotency
+from app.errors import Conflict
+from app.models import ApiKey, AuditEntry, Report
 from tests.conftest import Database, key_in, live_server
 
 REPORT = {"channel": "call", "description": "Bố đang đánh em, em bị chảy máu",
@@ -45,6 +48,25 @@ def test_one_idempotency_key_posted_concurrently_makes_one_report(
     assert replay.status_code == 201 and replay.json() == created[0]
     assert _count(fresh_database, Report) == 1
     assert _count(fresh_database, AuditEntry) == 1
+
+
+@pytest.mark.parametrize("fresh_database", ["postgresql"], indirect=True)
+def test_a_retry_while_the_first_is_in_flight_answers_409_within_the_lock_wait(
+        fresh_database: Database) -> None:
+    """The claim sets its own lock wait: the retry does not wait for the first to finish."""
+    key_in(fresh_database, "callcentre")
+    with Session(fresh_database.engine) as first, Session(fresh_database.engine) as retry:
+        claim = {"api_key_id": first.scalars(select(ApiKey.id)).one(), "key": "k1",
+                 "fp": "f" * 64, "ttl": timedelta(hours=1)}
+        assert idempotency.claim(first, **claim) is None  # claimed, not committed
+        start = time.monotonic()
+        with pytest.raises(Conflict):
+            idempotency.claim(retry, **claim)
+        assert time.monotonic() - start < 5  # the 200 ms lock wait, not the first's whole run
+        retry.rollback()
+        first.commit()
+        assert retry.execute(select(func.count()).select_from(
+            idempotency.IdempotencyRecord)).scalar_one() == 1
 
 
 @pytest.mark.slow
