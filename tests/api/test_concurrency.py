@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, idempotency
 from app.errors import Conflict
-from app.models import ApiKey, AuditEntry, Report
+from app.models import ApiKey, AuditEntry, IdempotencyRecord, Report
 from tests.conftest import Database, key_in, live_server
 
 REPORT = {"channel": "call", "description": "Bố đang đánh em, em bị chảy máu",
@@ -56,17 +56,21 @@ def test_a_retry_while_the_first_is_in_flight_answers_409_within_the_lock_wait(
     """The claim sets its own lock wait: the retry does not wait for the first to finish."""
     key_in(fresh_database, "callcentre")
     with Session(fresh_database.engine) as first, Session(fresh_database.engine) as retry:
-        claim = {"api_key_id": first.scalars(select(ApiKey.id)).one(), "key": "k1",
-                 "fp": "f" * 64, "ttl": timedelta(hours=1)}
-        assert idempotency.claim(first, **claim) is None  # claimed, not committed
+        key_id = first.scalars(select(ApiKey.id)).one()
+
+        def claim(session: Session) -> idempotency.Replay | None:
+            return idempotency.claim(session, api_key_id=key_id, key="k1", fp="f" * 64,
+                                     ttl=timedelta(hours=1))
+
+        assert claim(first) is None  # claimed, not committed
         start = time.monotonic()
         with pytest.raises(Conflict):
-            idempotency.claim(retry, **claim)
+            claim(retry)
         assert time.monotonic() - start < 5  # the 200 ms lock wait, not the first's whole run
         retry.rollback()
         first.commit()
         assert retry.execute(select(func.count()).select_from(
-            idempotency.IdempotencyRecord)).scalar_one() == 1
+            IdempotencyRecord)).scalar_one() == 1
 
 
 @pytest.mark.slow
