@@ -101,13 +101,12 @@ def claim(session: Session, *, api_key_id: str, key: str, fp: str, ttl: timedelt
                   body=json.loads(record.response_body or "{}"))
 
 
-def complete(session: Session, *, api_key_id: str, key: str, status: int,
-             body: dict[str, Any]) -> None:
-    """Store the answer in the same transaction as the claim and the report."""
+def complete(session: Session, *, api_key_id: str, key: str, status: int, body: str) -> None:
+    """Store the answer (its JSON text) in the same transaction as the claim and the report."""
     session.flush()
     done = session.connection().execute(_COMPLETE, {
         "k_api_key_id": api_key_id, "k_key": key, "state": "done", "response_status": status,
-        "response_body": json.dumps(body, ensure_ascii=False)})
+        "response_body": body})
     if getattr(done, "rowcount", 1) != 1:
         raise RuntimeError("idempotency key was not claimed in this transaction")
 
