@@ -12,7 +12,6 @@ from psycopg.rows import namedtuple_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Connection, Row, Select, bindparam, select
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
-from sqlalchemy.engine import Compiled
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -115,9 +114,17 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
 bearer = HTTPBearer(auto_error=False, description="An API key: `Bearer hik_...`")
 
 
-def for_read_pool(stmt: Select[Any]) -> Compiled:
-    """A look-up compiled once for the read pool's connections (PostgreSQL, psycopg)."""
-    return stmt.compile(dialect=postgresql_psycopg.dialect())  # type: ignore[no-untyped-call]
+@dataclass(frozen=True, slots=True)
+class PooledQuery:
+    """A look-up compiled once for the read pool's connections: its SQL and fixed params."""
+    sql: str
+    params: dict[str, Any]
+
+
+def for_read_pool(stmt: Select[Any]) -> PooledQuery:
+    """Compile a look-up for the read pool (PostgreSQL, psycopg), once."""
+    compiled = stmt.compile(dialect=postgresql_psycopg.dialect())  # type: ignore[no-untyped-call]
+    return PooledQuery(str(compiled), dict(compiled.params))
 
 
 _KEY_LOOKUP_PG = for_read_pool(_KEY_LOOKUP)
@@ -130,13 +137,13 @@ def read_pool(request: Request) -> AsyncConnectionPool | None:
 
 
 async def pooled_key_row(pool: AsyncConnectionPool, authorization: str | None,
-                         lookup: Compiled = _KEY_LOOKUP_PG) -> Any:
+                         lookup: PooledQuery = _KEY_LOOKUP_PG) -> Any:
     """key_row on the read pool, on the event loop: no worker thread, no transaction. The row
     is a named tuple with the same attributes."""
     key_hash = bearer_key_hash(authorization)
     async with pool.connection() as conn:
         cur = conn.cursor(row_factory=namedtuple_row)
-        await cur.execute(str(lookup), {**lookup.params, "key_hash": key_hash})
+        await cur.execute(lookup.sql, {**lookup.params, "key_hash": key_hash})
         return live_key(await cur.fetchone())
 
 
