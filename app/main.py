@@ -1,5 +1,6 @@
 """create_app(): routers, error handlers, middleware, lifespan."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,9 +26,14 @@ from app.webhooks.router import router as webhooks_router
 
 
 def warm_up() -> None:
-    """Load the unit index and the triage rules before the first request, not during it."""
+    """Load the unit index and the triage rules before the first request, not during it, then
+    move them out of the garbage collector's way: a full collection walking their half a
+    million objects stalls every request in flight for about 0.3-0.4 s. Once per process."""
     resolve(address="Hà Nội")
     triage(TriageInput(description="warm up"))
+    if gc.get_freeze_count() == 0:
+        gc.collect()
+        gc.freeze()  # what is alive now (index, rules, modules) is never collected anyway
 
 
 def create_app(*, sessions: sessionmaker[Session] | None = None,
