@@ -9,7 +9,6 @@ makes the retry wait for the first to finish, and then replay it.
 """
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,7 +49,7 @@ def fingerprint(body: Any) -> str:
 @dataclass(frozen=True, slots=True)
 class Replay:
     status: int
-    body: dict[str, Any]
+    body: str  # the JSON text stored by complete(), sent again as it is
 
 
 def check_key(raw: str | None) -> str:
@@ -97,8 +96,7 @@ def claim(session: Session, *, api_key_id: str, key: str, fp: str, ttl: timedelt
         raise IdempotencyMismatch("This Idempotency-Key was used with a different body.")
     if record.state != "done":
         raise _in_flight()
-    return Replay(status=record.response_status or 200,
-                  body=json.loads(record.response_body or "{}"))
+    return Replay(status=record.response_status or 200, body=record.response_body or "{}")
 
 
 def complete(session: Session, *, api_key_id: str, key: str, status: int, body: str) -> None:

@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -57,8 +57,8 @@ def create_report(
         fp=idempotency.fingerprint(report_in.model_dump(mode="json", exclude_unset=True)),
         ttl=timedelta(hours=settings.idempotency_ttl_hours))
     if replay is not None:
-        return JSONResponse(replay.body, status_code=replay.status,
-                            headers={"Idempotent-Replayed": "true"})
+        return Response(replay.body, status_code=replay.status, media_type="application/json",
+                        headers={"Idempotent-Replayed": "true"})
     _existing_external_ref(session, principal, report_in.external_ref)
     intake = service.create_report(session=session, report_in=report_in, principal=principal,
                                    settings=settings)
