@@ -1,5 +1,6 @@
 """Domain errors and their rendering as application/problem+json (RFC 9457)."""
 
+import json
 import logging
 import traceback
 from typing import Any
@@ -75,6 +76,19 @@ class ServiceUnavailable(DomainError):
     status, type_, title = 503, "service-unavailable", "Service temporarily unavailable"
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """413: raised while the body streams in, so that FastAPI's body reader passes it on (it
+    turns any other exception into a 400)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"The body exceeds {max_bytes} bytes.")
+
+
+def too_large_body(detail: str) -> bytes:
+    return json.dumps({"type": TYPE_BASE + "payload-too-large", "title": "Request body too large",
+                       "status": 413, "detail": detail}).encode()
+
+
 class NotModified(Exception):
     """Answer 304 with this ETag: raised by a dependency, before the endpoint's own parameters
     are even parsed."""
@@ -139,9 +153,12 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     for err in exc.errors():
         loc = err.get("loc", ())
         field = _field_name(loc)
+        message = str(err.get("msg", "invalid"))
         if loc and loc[0] in ("query", "header", "path"):
             field = ".".join(str(p) for p in loc[1:]) or str(loc[0])
-        out.append({"field": field, "message": str(err.get("msg", "invalid"))})
+        elif err.get("type") == "json_invalid":  # loc is ("body", offset): not a field
+            field, message = "body", f"{message} at character {loc[-1]}"
+        out.append({"field": field, "message": message})
     return out
 
 
@@ -160,6 +177,10 @@ def install_handlers(app: FastAPI) -> None:
         errors = validation_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         return problem(422, "validation-error", "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_: Request, exc: BodyTooLarge) -> Response:
+        return Response(too_large_body(exc.detail), status_code=413, media_type=PROBLEM)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

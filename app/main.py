@@ -17,7 +17,11 @@ from app.errors import install_handlers, problem_responses
 from app.geo import resolve
 from app.geo.router import router as geo_router
 from app.health import router as health_router
-from app.observability import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.observability import (
+    BodySizeLimitMiddleware,
+    NulInUrlMiddleware,
+    RequestContextMiddleware,
+)
 from app.reports.router import router as reports_router
 from app.scheduler.runner import Scheduler
 from app.triage import triage
@@ -84,6 +88,7 @@ def create_app(*, sessions: sessionmaker[Session] | None = None,
         app.dependency_overrides[get_session] = own_session
         app.dependency_overrides[side_sessions] = lambda: factory
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(NulInUrlMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app
 

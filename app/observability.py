@@ -11,7 +11,7 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import TYPE_BASE
+from app.errors import BodyTooLarge, problem, too_large_body
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -43,6 +43,9 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
     # uvicorn's access log prints query strings (addresses): ours logs the route template only.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every request's URL at INFO; a webhook URL may carry a token in its query
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
 def _route_of(scope: Scope) -> str:
@@ -89,6 +92,27 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
+class NulInUrlMiddleware:
+    """422 for a NUL character in the path or the query: no id, code or filter holds one, and
+    PostgreSQL text cannot (it would be a database error)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            part = ("path" if "\x00" in scope["path"] else
+                    "query" if b"%00" in scope.get("query_string", b"") else None)
+            if part is not None:
+                response = problem(422, "validation-error", "Invalid request",
+                                   f"{part}: must not contain NUL characters",
+                                   errors=[{"field": part,
+                                            "message": "must not contain NUL characters"}])
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class BodySizeLimitMiddleware:
     """413 for bodies over the limit, whether announced by Content-Length or streamed."""
 
@@ -112,23 +136,18 @@ class BodySizeLimitMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         try:
             await self.app(scope, limited_receive, send)
-        except _TooLarge:
+        except BodyTooLarge:  # read outside the app's handlers
             await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
-        body = json.dumps({"type": TYPE_BASE + "payload-too-large",
-                           "title": "Request body too large", "status": 413,
-                           "detail": f"The body exceeds {self.max_bytes} bytes."}).encode()
+        body = too_large_body(f"The body exceeds {self.max_bytes} bytes.")
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/problem+json"),
                                 (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
-
-class _TooLarge(Exception):
-    pass

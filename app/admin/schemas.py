@@ -3,15 +3,16 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
+
+from app.inputs import Strict
 
 UnitCode = Annotated[str, StringConstraints(pattern=r"^(\d{2}|\d{5})$")]
 AgencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 Level = Literal["commune", "province", "national"]
 
 
-class AgencyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AgencyIn(Strict):
     code: AgencyCode
     name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
     kind: Annotated[str, StringConstraints(pattern=r"^[a-z_]{3,32}$")]
@@ -20,8 +21,7 @@ class AgencyIn(BaseModel):
     coverage: list[UnitCode] = Field(default_factory=list, max_length=500)
 
 
-class AgencyPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AgencyPatch(Strict):
     name: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
     coverage: list[UnitCode] | None = Field(default=None, max_length=500)
 
@@ -44,8 +44,7 @@ class AgencyList(BaseModel):
     has_more: bool
 
 
-class DeactivateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DeactivateIn(Strict):
     reason: Annotated[str, StringConstraints(min_length=3, max_length=1000)]
 
 
@@ -55,8 +54,7 @@ class DeactivateOut(BaseModel):
     withdrawn_cases: int
 
 
-class KeyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class KeyIn(Strict):
     role: Literal["callcentre", "app", "agency", "admin"]
     agency_code: AgencyCode | None = None
     name: Annotated[str, StringConstraints(max_length=255)] | None = None
@@ -76,7 +74,6 @@ class KeyCreatedOut(KeyOut):
     key: str = Field(description="The key itself; shown only this once")
 
 
-class AssignIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AssignIn(Strict):
     agency_code: AgencyCode
     reason: Annotated[str, StringConstraints(min_length=3, max_length=1000)]

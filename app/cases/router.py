@@ -38,6 +38,12 @@ def _etag(version: str, request: Request, principal: Principal) -> str:
     return f'W/"{digest[:32]}"'
 
 
+def _matches(etag: str, if_none_match: str) -> bool:
+    """If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" and "x" are the same tag."""
+    sent = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return etag.removeprefix("W/") in sent or "*" in sent
+
+
 @dataclass(frozen=True, slots=True)
 class Poll:
     principal: Principal
@@ -65,8 +71,7 @@ async def agency_poll(request: Request, session: DbSession, settings: AppSetting
         row = await run_in_threadpool(_poll_row, session, authorization)
     principal = require_role(admit(request, session, settings, row), ("agency",))
     etag = _etag(row.version or "0.0", request, principal)
-    sent = {t.strip() for t in request.headers.get("if-none-match", "").split(",")}
-    if etag in sent or "*" in sent:
+    if _matches(etag, request.headers.get("if-none-match", "")):
         raise NotModified(etag)
     # A page reads in a later transaction, so it can only be newer than the version its ETag
     # names.
@@ -96,7 +101,7 @@ async def list_cases(
     principal = poll.principal
     assert principal.agency_id is not None
     query = service.CaseQuery(agency_id=principal.agency_id, statuses=list(status or []),
-                              levels=[lv for lv in (urgency or []) if lv != "none"],
+                              levels=list(urgency or []),
                               limit=limit, cursor=cursor)
     response.headers["ETag"] = poll.etag
     return await run_in_threadpool(_case_page, session, query, feed == "changes")
@@ -105,8 +110,7 @@ async def list_cases(
 def _case_page(session: Session, query: service.CaseQuery, feed: bool) -> dict[str, Any]:
     nxt: str | None
     if feed:
-        rows, nxt = service.feed_page(session, query)
-        has_more = len(rows) == query.limit
+        rows, nxt, has_more = service.feed_page(session, query)
     else:
         rows, nxt = service.queue_page(session, query)
         has_more = nxt is not None

@@ -3,8 +3,9 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, StringConstraints
 
+from app.inputs import Strict
 from app.reports.schemas import LocationOut, UrgencyOut, WardCode
 from app.vocab import Category
 
@@ -45,14 +46,12 @@ class CasePage(BaseModel):
     has_more: bool
 
 
-class StatusIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class StatusIn(Strict):
     status: Literal["acknowledged", "in_progress", "referred", "resolved", "closed"]
     note: Note | None = None
 
 
-class DeclineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DeclineIn(Strict):
     reason: Annotated[str, StringConstraints(min_length=3, max_length=2000,
                                              strip_whitespace=True)]
     suggested_ward_code: WardCode | None = None

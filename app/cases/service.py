@@ -166,8 +166,9 @@ def queue_page(session: Session, q: CaseQuery) -> tuple[Rows, str | None]:
     return page, nxt
 
 
-def feed_page(session: Session, q: CaseQuery) -> tuple[Rows, str]:
-    """Every case created or changed since `cursor`, in change order, tombstones included."""
+def feed_page(session: Session, q: CaseQuery) -> tuple[Rows, str, bool]:
+    """Every case created or changed since `cursor`, in change order, tombstones included;
+    the page, the cursor after it and whether more changes follow."""
     after: tuple[int, int] = (0, 0)
     if q.cursor:
         txid, seq = changes.decode_cursor(q.cursor, "feed", 2)
@@ -187,7 +188,7 @@ def feed_page(session: Session, q: CaseQuery) -> tuple[Rows, str]:
                            ).all()
     page: Rows = [(c, r) for c, r in rows[:q.limit]]
     last = (page[-1][0].change_txid, page[-1][0].change_seq) if page else after
-    return page, changes.encode_cursor("feed", last)
+    return page, changes.encode_cursor("feed", last), len(rows) > q.limit
 
 
 def case_item(case: Case, report: Report, *, now: datetime) -> dict[str, Any]:

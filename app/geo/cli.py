@@ -33,6 +33,8 @@ def _request(line: str) -> dict[str, Any]:
 
 
 def _parse(line: str) -> Any:
+    if not line.strip():
+        raise ValueError("empty line")
     try:
         return json.loads(line)
     except ValueError as e:  # JSONDecodeError, and RecursionError-free: json is iterative enough
@@ -145,8 +147,8 @@ _freeze_at_exit = True  # until the hook is registered
 
 
 def run(input_stream: TextIO, output_stream: TextIO) -> int:
-    """Resolve each non-blank line of `input_stream` in order; unreadable lines give
-    {"error": ...} in their place. Returns the process exit status (0).
+    """Resolve each line of `input_stream` in order, one output line per input line; unreadable
+    lines (blank ones too) give {"error": ...} in their place. Returns the process exit status (0).
 
     Output is written in batches of lines (and flushed at the end), not line by line. While
     it runs, the cyclic garbage collector is off (from before the index is loaded) and the
@@ -172,11 +174,10 @@ def run(input_stream: TextIO, output_stream: TextIO) -> int:
         gc.freeze()
         batch: list[str] = []
         for line in input_stream:
-            if line.strip():
-                batch.append(line)
-                if len(batch) >= _BATCH:
-                    output_stream.write("\n".join(answer_lines(batch)) + "\n")
-                    batch.clear()
+            batch.append(line)
+            if len(batch) >= _BATCH:
+                output_stream.write("\n".join(answer_lines(batch)) + "\n")
+                batch.clear()
         if batch:
             output_stream.write("\n".join(answer_lines(batch)) + "\n")
         output_stream.flush()

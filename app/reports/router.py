@@ -60,8 +60,15 @@ def create_report(
         return Response(replay.body, status_code=replay.status, media_type="application/json",
                         headers={"Idempotent-Replayed": "true"})
     _existing_external_ref(session, principal, report_in.external_ref)
-    intake = service.create_report(session=session, report_in=report_in, principal=principal,
-                                   settings=settings)
+    try:
+        intake = service.create_report(session=session, report_in=report_in,
+                                       principal=principal, settings=settings)
+    except service.ExternalRefClash:
+        session.rollback()  # nothing of this request stays, its idempotency claim included
+        _existing_external_ref(session, principal, report_in.external_ref)  # committed: 409
+        raise Conflict(f"external_ref {report_in.external_ref!r} is used by a report being "
+                       "created right now; retry to learn which.",
+                       headers={"Retry-After": "1"}) from None
     report = intake.report
     body = ReportOut.model_validate(service.report_view(session, report, intake.cases)
                                     ).model_dump_json()  # encoded once: stored and sent

@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AwareDatetime,
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
@@ -14,16 +13,13 @@ from pydantic import (
     model_validator,
 )
 
+from app.inputs import Strict
 from app.vocab import ROUTED_CONTACT_TYPES, Category, Channel, ContactType, Level, Resolution, Sex
 
 Text = Annotated[str, StringConstraints(max_length=10_000)]
 ProvinceCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
 PHONE_PATTERN = r"^[0-9+()./\s-]*$"
 WardCode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ChildIn(Strict):

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -195,13 +196,38 @@ def create_report(*, session: Session, report_in: ReportIn, principal: Principal
                            location=location, decision=decision, deadlines=deadlines,
                            received_at=received_at, original=original, now=now)
     _seal_reporter(report, report_in, settings)
-    insert_new(session, [report])
+    try:
+        insert_new(session, [report])
+    except (IntegrityError, OperationalError) as exc:
+        if report.external_ref is not None and _external_ref_clash(exc):
+            raise ExternalRefClash from None
+        raise
     cases = (open_cases(session, report=report, decision=decision, deadlines=deadlines)
              if decision is not None else [])
     audit.append(session, report_id=report.id, action="report.routed" if routed else
                  "report.closed_at_hotline", actor=principal.actor, occurred_at=now,
                  payload=routing_audit_payload(report, result, location, decision))
     return Intake(report, cases)
+
+
+class ExternalRefClash(Exception):
+    """Another transaction wrote, or is writing, a report with this key's external_ref: the
+    check before the insert raced it. The caller rolls back and answers 409."""
+
+
+_EXTERNAL_REF_UNIQUE = "uq_reports_submitted_by_key_id_external_ref"
+
+
+def _external_ref_clash(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    diag = getattr(orig, "diag", None)
+    if isinstance(exc, IntegrityError):
+        if diag is not None:  # PostgreSQL names the constraint
+            return bool(diag.constraint_name == _EXTERNAL_REF_UNIQUE)
+        return "reports.external_ref" in str(orig)  # SQLite names the columns
+    # PostgreSQL: waited past the claim's lock wait on the unique index, for a transaction
+    # that holds the same external_ref and has not ended
+    return getattr(orig, "sqlstate", None) == "55P03"
 
 
 def _build_report(session: Session, report_in: ReportIn, *, principal: Principal,
@@ -290,8 +316,10 @@ def report_view(session: Session, report: Report, cases: CaseRows | None = None
         "location": report.location,
         "assignment": {"agency": primary.to_dict()} if primary else None,
         "notified": [a.to_dict() for c, a in live if c.role == "notified"],
+        # current cases only: a declined or withdrawn one is history (the audit trail's),
+        # and would still name its old role
         "cases": [{"agency": a.to_dict(), "role": c.role, "status": c.status,
-                   "acknowledged_at": c.acknowledged_at} for c, a in rows],
+                   "acknowledged_at": c.acknowledged_at} for c, a in live],
         "routing": {"policy_version": report.routing_policy_version,
                     "reasons": report.routing_notes},
         "reporter": {"anonymous": report.reporter_anonymous,

@@ -3,12 +3,13 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app import audit
 from app.admin.service import agency_by_code
 from app.deps import AppSettings, DbSession
 from app.errors import NotFound
+from app.inputs import Strict
 from app.models import Agency
 from app.security import Principal, allow
 from app.webhooks import service
@@ -16,8 +17,7 @@ from app.webhooks import service
 router = APIRouter(prefix="/v1/agencies", tags=["webhooks"])
 
 
-class WebhookIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WebhookIn(Strict):
     url: str = Field(max_length=2048)
 
 

@@ -39,6 +39,18 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
      "urgency_override.level"),
     ("external_ref too long", {**GOOD, "external_ref": "x" * 129}, "external_ref"),
     ("body not an object", [1, 2], ""),  # type: ignore[list-item]
+    # PostgreSQL text cannot hold NUL: refused up front on every engine, the field named
+    ("NUL in description", {**GOOD, "description": "bé bị đánh\x00"}, "description"),
+    ("NUL in external_ref", {**GOOD, "external_ref": "A\x00"}, "external_ref"),
+    ("NUL in follow_up_of", {**GOOD, "follow_up_of": "R\x00"}, "follow_up_of"),
+    ("NUL in override reason", {**GOOD, "urgency_override": {"level": "high",
+                                                              "reason": "why\x00"}},
+     "urgency_override.reason"),
+    ("NUL in reporter name", {**GOOD, "reporter": {"name": "Hoa\x00"}}, "reporter.name"),
+    ("NUL in address", {"channel": "call", "location": {"address": "Hà Nội\x00"}},
+     "location.address"),
+    ("NUL in a child's name", {**GOOD, "children": [{"age": 3, "name": "\x00"}]},
+     "children.0.name"),
 ]
 
 
@@ -63,11 +75,13 @@ def test_rejected_with_the_field_named_and_nothing_written(
 
 
 def test_malformed_json_is_a_4xx(client: TestClient, callcentre: dict[str, str]) -> None:
-    r = client.post("/v1/reports", content=b"{not json",
+    r = client.post("/v1/reports", content=b'{"channel": "call",',
                     headers={**callcentre, "Idempotency-Key": "k",
                              "Content-Type": "application/json"})
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
+    [error] = r.json()["errors"]
+    assert error["field"] == "body" and "character 19" in error["message"]
 
 
 def test_oversized_body_is_413(client: TestClient, callcentre: dict[str, str],
@@ -77,6 +91,29 @@ def test_oversized_body_is_413(client: TestClient, callcentre: dict[str, str],
                              "Content-Type": "application/json"})
     assert r.status_code == 413
     assert r.json()["status"] == 413
+    # streamed without a Content-Length: FastAPI's body reader must pass the 413 on
+    streamed = client.post("/v1/reports", content=iter([b'{"description": "', b"a" * 300_000,
+                                                         b'"}']),
+                           headers={**callcentre, "Idempotency-Key": "k",
+                                    "Content-Type": "application/json"})
+    assert "content-length" not in streamed.request.headers
+    assert streamed.status_code == 413, streamed.text
+    assert streamed.headers["content-type"] == "application/problem+json"
+    assert streamed.json()["type"].endswith("payload-too-large")
+
+
+def test_nul_in_the_url_is_422(client: TestClient, callcentre: dict[str, str],
+                               make_key: Any) -> None:
+    agency = auth(make_key("agency", "UBND-00070"))
+    for path, headers, field in (("/v1/reports/abc%00", callcentre, "path"),
+                                 ("/v1/cases/abc%00", agency, "path"),
+                                 ("/v1/cases?cursor=a%00b", agency, "query"),
+                                 ("/v1/geo/resolve?address=H%C3%A0%00", callcentre, "query")):
+        r = client.get(path, headers=headers)
+        assert r.status_code == 422, (path, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["errors"] == [{"field": field,
+                                       "message": "must not contain NUL characters"}]
 
 
 def test_auth_errors(client: TestClient, make_key: Any) -> None:

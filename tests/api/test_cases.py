@@ -84,6 +84,9 @@ def test_state_machine_and_report_closure(client: TestClient, callcentre: dict[s
                        json={"status": "in_progress"}).status_code == 409
     assert client.post(f"/v1/cases/{rid}/status", headers=commune,
                        json={"status": "withdrawn"}).status_code == 422
+    nul = client.post(f"/v1/cases/{rid}/status", headers=commune,
+                      json={"status": "closed", "note": "ok\x00"})
+    assert nul.status_code == 422 and nul.json()["errors"][0]["field"] == "note"
 
 
 def test_decline_reroutes_to_the_suggested_ward(client: TestClient, callcentre: dict[str, str],
@@ -99,6 +102,10 @@ def test_decline_reroutes_to_the_suggested_ward(client: TestClient, callcentre: 
     assert report["assignment"]["agency"]["code"] == "UBND-00004"
     assert "CA-00004" in {a["code"] for a in report["notified"]}
     assert "CA-00070" not in {a["code"] for a in report["notified"]}
+    # the report's cases are its current ones: one primary, the one assigned
+    primaries = [c["agency"]["code"] for c in report["cases"] if c["role"] == "primary"]
+    assert primaries == ["UBND-00004"]
+    assert {c["status"] for c in report["cases"]} == {"new"}
     # the old police case is withdrawn: no access, and a tombstone in the feed
     assert client.get(f"/v1/cases/{rid}", headers=agencies["CA-00070"]).status_code == 404
     later = client.get("/v1/cases", params={"feed": "changes",
@@ -141,6 +148,19 @@ def test_queue_is_ordered_and_paged(client: TestClient, callcentre: dict[str, st
     assert not page2["has_more"]
     only_low = client.get("/v1/cases", params={"urgency": ["low", "medium"]}, headers=h).json()
     assert [c["id"] for c in only_low["items"]] == [low]
+    # no case is routed at level none: the filter is applied as asked, not dropped
+    assert client.get("/v1/cases", params={"urgency": "none"}, headers=h).json()["items"] == []
+
+
+def test_feed_has_more_only_when_more_follow(client: TestClient, callcentre: dict[str, str],
+                                             agencies: dict[str, dict[str, str]]) -> None:
+    h = agencies["UBND-00070"]
+    made = [_report(client, callcentre)["id"] for _ in range(2)]
+    full = client.get("/v1/cases", params={"feed": "changes", "limit": 2}, headers=h).json()
+    assert [c["id"] for c in full["items"]] == made
+    assert full["has_more"] is False  # a full page with nothing after it
+    first = client.get("/v1/cases", params={"feed": "changes", "limit": 1}, headers=h).json()
+    assert first["has_more"] is True
 
 
 def test_feed_etag_and_304(client: TestClient, callcentre: dict[str, str],
@@ -164,6 +184,10 @@ def test_feed_etag_and_304(client: TestClient, callcentre: dict[str, str],
     finally:
         event.remove(bind, "before_cursor_execute", count)
     assert cached.status_code == 304
+    for sent in (etag.removeprefix("W/"), f'"other", {etag}'):  # compared weakly, in a list
+        again = client.get("/v1/cases", params={"feed": "changes"},
+                           headers={**h, "If-None-Match": sent})
+        assert again.status_code == 304, sent
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) <= 2, statements  # the key, then the agency's version: nothing else
     client.post(f"/v1/cases/{rid}/acknowledge", headers=h)

@@ -50,6 +50,29 @@ def test_one_idempotency_key_posted_concurrently_makes_one_report(
     assert _count(fresh_database, AuditEntry) == 1
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("fresh_database", ["postgresql", "sqlite"], indirect=True)
+def test_one_external_ref_posted_concurrently_makes_one_report_and_409s(
+        fresh_database: Database) -> None:
+    """Each post has its own Idempotency-Key: the check before the insert races the unique
+    constraint, and the loser gets the contract's 409, never a 500 or a 503."""
+    key = key_in(fresh_database, "callcentre")
+    body = {**REPORT, "external_ref": "CC-2026-0001"}
+    with live_server(fresh_database) as base, ThreadPoolExecutor(12) as pool:
+        responses = list(pool.map(lambda _: _post(base, key, uuid.uuid4().hex, body), range(12)))
+        after = _post(base, key, uuid.uuid4().hex, body)
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(201) == 1 and set(statuses) == {201, 409}, statuses
+    for r in responses:
+        if r.status_code == 409:
+            assert r.headers["content-type"] == "application/problem+json"
+            assert "external_ref" in r.json()["detail"]
+    first = next(r.json() for r in responses if r.status_code == 201)
+    assert after.status_code == 409 and after.json()["report_reference"] == first["reference"]
+    assert _count(fresh_database, Report) == 1
+    assert _count(fresh_database, AuditEntry) == 1
+
+
 @pytest.mark.parametrize("fresh_database", ["postgresql"], indirect=True)
 def test_a_retry_while_the_first_is_in_flight_answers_409_within_the_lock_wait(
         fresh_database: Database) -> None:

@@ -49,7 +49,7 @@ def test_good_lines_in_order() -> None:
     }
 
 
-def test_bad_lines_give_errors_in_place_and_blank_lines_are_skipped() -> None:
+def test_bad_lines_and_blank_lines_give_errors_in_place() -> None:
     text = (
         "\n".join(
             [
@@ -71,11 +71,12 @@ def test_bad_lines_give_errors_in_place_and_blank_lines_are_skipped() -> None:
     )
     status, out = _run(text)
     assert status == 0
-    assert len(out) == 10
+    assert len(out) == 12  # one line out per line in: a client can zip them
     assert out[0]["province_code"] == "01" and out[-1]["province_code"] == "48"
+    assert out[2] == out[3] == {"error": "empty line"}
     assert all(set(o) == {"error"} for o in out[1:-1])
     assert str(out[1]["error"]).startswith("invalid JSON")
-    assert out[4]["error"] == "address is not a string"
+    assert out[6]["error"] == "address is not a string"
 
 
 def test_output_keeps_vietnamese_letters() -> None:
