@@ -179,6 +179,8 @@ class Report(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     status: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text, default="")
+    # the description with the reporter's name masked, when it names them (agencies read it)
+    agency_description: Mapped[str | None] = mapped_column(Text)
     children: Mapped[list[Any]] = mapped_column(default=list)
     location_input: Mapped[dict[str, Any]] = mapped_column(default=dict)
     location: Mapped[dict[str, Any]] = mapped_column(default=dict)

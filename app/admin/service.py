@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.cases import changes
-from app.cases.assign import LIVE, apply_decision, record
+from app.cases.assign import LIVE, apply_decision, current_agencies, declined_codes, record
 from app.config import Settings
 from app.errors import Conflict, InvalidField, NotFound
 from app.geo import units
 from app.models import Agency, AgencyCoverage, ApiKey, Case, Report
 from app.reports.service import decide_routing, stored_location
-from app.routing.directory import reachable_clause
+from app.routing.directory import reachable_clause, routing_candidates
+from app.routing.policy import RoutingDecision, RoutingInput, with_required_notices
 
 
 def agency_by_code(session: Session, code: str) -> Agency:
@@ -101,6 +102,10 @@ def deactivate_agency(session: Session, *, agency: Agency, reason: str, actor: s
     withdrawn. Returns (reports re-routed, cases withdrawn)."""
     if not agency.active:
         raise Conflict(f"Agency {agency.code!r} is already inactive.")
+    if agency.kind == "national_desk" and not session.scalar(select(Agency.id).where(
+            Agency.kind == "national_desk", Agency.active.is_(True), Agency.id != agency.id)):
+        raise Conflict("The only active national desk cannot be deactivated: reports whose "
+                       "place resolves to nothing go to it.")
     agency.active = False
     session.flush()
     open_cases = session.execute(
@@ -115,6 +120,8 @@ def deactivate_agency(session: Session, *, agency: Agency, reason: str, actor: s
             withdrawn += 1
             audit.append(session, report_id=report.id, action="case.withdrawn", actor=actor,
                          occurred_at=now, payload={"agency": agency.code, "reason": reason})
+            _replace_notice(session, report=report, gone=agency.code, reason=reason,
+                            actor=actor, now=now, settings=settings)
             continue
         decision = decide_routing(session, level=report.urgency_level,
                                   categories=tuple(report.categories),
@@ -129,6 +136,31 @@ def deactivate_agency(session: Session, *, agency: Agency, reason: str, actor: s
                  occurred_at=now, payload={"code": agency.code, "reason": reason,
                                            "rerouted": rerouted, "withdrawn": withdrawn})
     return rerouted, withdrawn
+
+
+def _replace_notice(session: Session, *, report: Report, gone: str, reason: str, actor: str,
+                    now: datetime, settings: Settings) -> None:
+    """A notice the policy requires (police for a police category, health for a critical
+    report) goes to the next agency that can take it when the notified one is deactivated."""
+    primary, notified = current_agencies(session, report.id)
+    if primary is None or report.status not in ("routed", "needs_manual_routing"):
+        return
+    inp = RoutingInput(level=report.urgency_level, categories=tuple(report.categories),
+                       province_code=report.province_code, ward_code=report.ward_code,
+                       excluded=declined_codes(session, report.id) | {gone})
+    kept = tuple(r for r in report.routing_notes or () if gone not in r)
+    current = RoutingDecision(status="needs_manual_routing" if report.status ==
+                              "needs_manual_routing" else "routed", primary=primary,
+                              notified=notified, reasons=kept,
+                              policy_version=report.routing_policy_version or "")
+    decision = with_required_notices(current, inp, routing_candidates(
+        session, province_code=report.province_code, ward_code=report.ward_code))
+    if decision.notified == notified:
+        return
+    result = apply_decision(session, report=report, decision=decision, now=now,
+                            settings=settings, keep_previous_primary=False)
+    record(session, report=report, action="report.renotified_after_deactivation", actor=actor,
+           now=now, result=result, reason=reason)
 
 
 def key_view(key: ApiKey, agency_code: str | None) -> dict[str, Any]:

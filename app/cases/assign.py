@@ -34,6 +34,17 @@ def agency_ids(session: Session, refs: list[AgencyRef]) -> dict[str, int]:
     return ids
 
 
+def current_agencies(session: Session, report_id: str
+                     ) -> tuple[AgencyRef | None, tuple[AgencyRef, ...]]:
+    """The report's primary (None if it has no open primary case) and the agencies notified,
+    from its open cases."""
+    rows = session.execute(
+        select(Case.role, Agency).join(Agency, Agency.id == Case.agency_id)
+        .where(Case.report_id == report_id, Case.status.in_(LIVE)).order_by(Case.id)).all()
+    primary = next((agency_ref(a) for role, a in rows if role == "primary"), None)
+    return primary, tuple(agency_ref(a) for role, a in rows if role == "notified")
+
+
 def live_notified(session: Session, report_id: str) -> tuple[AgencyRef, ...]:
     """The agencies notified of a report whose cases are still open."""
     return tuple(agency_ref(a) for a in session.scalars(
@@ -114,11 +125,15 @@ def apply_decision(session: Session, *, report: Report, decision: RoutingDecisio
     report.status = decision.status
     report.routing_notes = list(decision.reasons)
     report.routing_policy_version = decision.policy_version
-    report.ack_due_at = ack_due
+    if previous != decision.primary.code:  # a new primary's deadline restarts now
+        report.ack_due_at = ack_due
     report.updated_at = now
+    notified = [a.code for a in decision.notified]
+    if keep_previous_primary and previous is not None and previous != decision.primary.code \
+            and previous not in notified:
+        notified.append(previous)  # kept notified, as apply_decision did above
     return Reassignment(previous_primary=previous, primary=decision.primary.code,
-                        notified=tuple(a.code for a in decision.notified),
-                        withdrawn=tuple(withdrawn))
+                        notified=tuple(notified), withdrawn=tuple(withdrawn))
 
 
 def record(session: Session, *, report: Report, action: str, actor: str, now: datetime,

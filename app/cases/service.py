@@ -103,6 +103,9 @@ def decline(*, session: Session, principal: Principal, report_id: str, reason: s
         return case, report
     declined = declined_codes(session, report.id)
     location = _place_for_rerouting(report, suggested_ward_code)
+    if suggested_ward_code is not None:  # the place is corrected: escalation goes from there
+        report.location = location.to_dict()
+        report.province_code, report.ward_code = location.province_code, location.ward_code
     decision = decide_routing(session, level=report.urgency_level,
                               categories=tuple(report.categories), location=location,
                               original=None, excluded=declined)
@@ -202,7 +205,7 @@ def case_item(case: Case, report: Report, *, now: datetime) -> dict[str, Any]:
         "role": case.role,
         "urgency": stored_urgency(report, case.ack_due_at, case.action_due_at),
         "primary_category": report.primary_category, "categories": report.categories,
-        "description": mask_phones(report.description),
+        "description": mask_phones(report.agency_description or report.description),
         "children": report.children, "location": report.location,
         "ack_due_at": case.ack_due_at, "action_due_at": case.action_due_at,
         "acknowledged_at": case.acknowledged_at, "overdue": overdue,

@@ -7,6 +7,7 @@ import hmac
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -78,11 +79,37 @@ def phone_hash(phone: str, *, key: str) -> str:
 
 
 # Vietnamese phone numbers as people write them: 0912 345 678, +84 912.345.678, 091-234-5678,
-# landlines 024 3826 1234. Any run of 9 to 14 digits with separators is masked, which also
-# hides ID-card numbers (12 digits): both identify people.
-_PHONE = re.compile(r"(?<![\d+])\+?\d(?:[ .\-]?\d){8,13}(?!\d)")
+# (024) 3826 1234, 0912/345/678, 0912 - 345 - 678, spaced with tabs or no-break spaces (text
+# pasted from apps). Any run of 9 to 14 digits with up to three separators between two digits
+# is masked, which also hides ID-card numbers (12 digits): both identify people.
+_PHONE = re.compile(r"(?<![\d+(])[(+]{0,2}\d(?:[\s.\-/()]{0,3}\d){8,13}(?!\d)")
 
 
 def mask_phones(text: str) -> str:
     """Replace phone numbers written into a description, for what agencies receive."""
     return _PHONE.sub("[số điện thoại đã ẩn]", text)
+
+
+def _fold_char(c: str) -> str:
+    if c in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", c.lower())[:1]
+    return base if len(base) == 1 else c
+
+
+def without_reporter_name(text: str, name: str | None) -> str:
+    """The reporter's own name masked wherever the description has it, in any case, with or
+    without diacritics (agencies never see who reported). Names under three letters are left:
+    they would mask ordinary words."""
+    words = unicodedata.normalize("NFC", name or "").split()
+    if sum(len(w) for w in words) < 3:
+        return text
+    text = unicodedata.normalize("NFC", text)
+    folded = "".join(_fold_char(c) for c in text)
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(
+        re.escape("".join(_fold_char(c) for c in w)) for w in words) + r"(?!\w)")
+    out, end = [], 0
+    for m in pattern.finditer(folded):
+        out += [text[end:m.start()], "[người báo tin]"]
+        end = m.end()
+    return "".join(out) + text[end:] if out else text

@@ -13,14 +13,21 @@ from app import audit, idempotency
 from app.admin.schemas import AssignIn
 from app.admin.service import agency_by_code
 from app.audit import sealer
-from app.cases.assign import apply_decision, live_notified, manual_decision, record
+from app.cases.assign import (
+    apply_decision,
+    declined_codes,
+    live_notified,
+    manual_decision,
+    record,
+)
 from app.deps import AppSettings, DbSession
 from app.errors import Conflict, Forbidden, InvalidField
-from app.models import AuditSeal, Report, utcnow
+from app.models import Agency, AuditSeal, Report, utcnow
 from app.observability import REPORTS
 from app.reports import service
 from app.reports.schemas import AuditEntryOut, ReportIn, ReportOut, TriageOut
-from app.routing.directory import agency_ref
+from app.routing.directory import agency_ref, reachable_clause, routing_candidates
+from app.routing.policy import RoutingInput, with_required_notices
 from app.security import Principal, allow
 from app.triage import ruleset
 
@@ -132,9 +139,19 @@ def assign_report(report_id: str, body: AssignIn, principal: Annotated[Principal
         raise InvalidField("agency_code", "the agency is inactive")
     notified = live_notified(session, report.id)
     now = utcnow()
-    result = apply_decision(session, report=report,
-                            decision=manual_decision(agency_ref(agency), notified, body.reason),
-                            now=now, settings=settings, keep_previous_primary=False)
+    reachable = bool(session.scalar(select(reachable_clause()).where(Agency.id == agency.id)))
+    # the place where it happened; when that is unknown, the assigned agency's own
+    province, ward = ((report.province_code, report.ward_code) if report.province_code else
+                      (agency.province_code, agency.unit_code if agency.level == "commune"
+                       else None))
+    decision = with_required_notices(
+        manual_decision(agency_ref(agency, reachable=reachable), notified, body.reason),
+        RoutingInput(level=report.urgency_level, categories=tuple(report.categories),
+                     province_code=province, ward_code=ward,
+                     excluded=declined_codes(session, report.id)),
+        routing_candidates(session, province_code=province, ward_code=ward))
+    result = apply_decision(session, report=report, decision=decision, now=now,
+                            settings=settings, keep_previous_primary=False)
     record(session, report=report, action="report.assigned_manually", actor=principal.actor,
            now=now, result=result, reason=body.reason)
     return service.report_view(session, report)

@@ -14,17 +14,23 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.cases import changes
-from app.cases.assign import agency_ids, new_case
+from app.cases.assign import agency_ids, current_agencies, new_case
 from app.config import Settings
 from app.errors import InvalidField, NotFound
 from app.geo import resolve, units
 from app.geo.types import Location
 from app.models import Agency, Case, Report, insert_new, new_id, utcnow
-from app.reports.confidential import keyring, phone_hash
+from app.reports.confidential import keyring, phone_hash, without_reporter_name
 from app.reports.schemas import ReportIn
 from app.routing.deadlines import VN_TZ, action_due
 from app.routing.directory import agency_ref, routing_candidates
-from app.routing.policy import AgencyRef, RoutingDecision, RoutingInput, route
+from app.routing.policy import (
+    AgencyRef,
+    RoutingDecision,
+    RoutingInput,
+    route,
+    with_required_notices,
+)
 from app.security import Principal
 from app.triage import triage
 from app.triage.types import Child, Indicators, Override, TriageInput, TriageResult
@@ -32,7 +38,6 @@ from app.vocab import ROUTED_CONTACT_TYPES
 from app.webhooks import service as webhooks
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
-LIVE_CASE_STATUSES = ("new", "acknowledged", "in_progress", "referred", "resolved")
 
 
 def triage_report(report_in: ReportIn) -> TriageResult:
@@ -100,14 +105,9 @@ def new_reference(received_at: datetime) -> str:
 
 def _route_follow_up(session: Session, original: Report) -> RoutingDecision | None:
     """A follow-up goes to the agencies of the report it follows (their live cases)."""
-    rows = session.execute(
-        select(Case.role, Agency).join(Agency, Agency.id == Case.agency_id)
-        .where(Case.report_id == original.id, Case.status.in_(LIVE_CASE_STATUSES))
-        .order_by(Case.id)).all()
-    primary = next((agency_ref(a) for role, a in rows if role == "primary"), None)
+    primary, notified = current_agencies(session, original.id)
     if primary is None:
         return None
-    notified = tuple(agency_ref(a) for role, a in rows if role == "notified")
     return RoutingDecision(
         status="needs_manual_routing" if primary.kind == "national_desk" else "routed",
         primary=primary, notified=notified,
@@ -118,15 +118,15 @@ def _route_follow_up(session: Session, original: Report) -> RoutingDecision | No
 def decide_routing(session: Session, *, level: str, categories: tuple[str, ...],
                    location: Location, original: Report | None,
                    excluded: frozenset[str] = frozenset()) -> RoutingDecision:
-    if original is not None:
-        decision = _route_follow_up(session, original)
-        if decision is not None:
-            return decision
     directory = routing_candidates(session, province_code=location.province_code,
                                    ward_code=location.ward_code)
-    return route(RoutingInput(level=level, categories=categories,
-                              province_code=location.province_code,
-                              ward_code=location.ward_code, excluded=excluded), directory)
+    inp = RoutingInput(level=level, categories=categories, province_code=location.province_code,
+                       ward_code=location.ward_code, excluded=excluded)
+    if original is not None:
+        decision = _route_follow_up(session, original)
+        if decision is not None:  # its agencies, and the notices this follow-up calls for
+            return with_required_notices(decision, inp, directory)
+    return route(inp, directory)
 
 
 CaseRows = list[tuple[Case, AgencyRef]]
@@ -263,6 +263,9 @@ def _seal_reporter(report: Report, report_in: ReportIn, settings: Settings) -> N
         return
     report.reporter_anonymous = bool(rep.anonymous)
     report.reporter_relationship = rep.relationship
+    masked = without_reporter_name(report.description, rep.name)
+    if masked != report.description:
+        report.agency_description = masked
     if rep.name or rep.phone:
         report.reporter_contact = keyring(settings.reporter_keys).seal(
             {"name": rep.name, "phone": rep.phone}, report_id=report.id)

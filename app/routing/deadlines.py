@@ -1,7 +1,7 @@
 """Acknowledge and act deadlines per urgency level (pure; the clock is passed in)."""
 
 from collections.abc import Container
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 
 import holidays
@@ -25,15 +25,23 @@ VIETNAM_HOLIDAYS = _VietnamCalendar()
 def add_working_days(start: datetime, days: int,
                      holiday_days: Container[date] = VIETNAM_HOLIDAYS) -> datetime:
     """`days` working days after `start` (weekends and public holidays skipped), same time of
-    day in Vietnam; a start on a day off counts from the next working day."""
+    day in Vietnam; a start on a day off counts from the beginning of the next working day,
+    so a later receipt never gets an earlier deadline."""
+    def working(d: date) -> bool:
+        return d.weekday() < 5 and d not in holiday_days
+
     local = start.astimezone(VN_TZ)
-    day = local.date()
+    day, at = local.date(), local.timetz()
+    if not working(day):  # as if received when the next working day begins
+        while not working(day):
+            day += timedelta(days=1)
+        at = time(0, tzinfo=VN_TZ)
     remaining = days
     while remaining > 0:
         day += timedelta(days=1)
-        if day.weekday() < 5 and day not in holiday_days:
+        if working(day):
             remaining -= 1
-    return datetime.combine(day, local.timetz()).astimezone(start.tzinfo)
+    return datetime.combine(day, at).astimezone(start.tzinfo)
 
 
 def action_due(spec: str, *, received_at: datetime,

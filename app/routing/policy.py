@@ -1,7 +1,7 @@
 """Routing policy: a report's level, categories and place -> the agencies responsible (pure)."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -164,20 +164,45 @@ def _escalate_unreachable(primary: AgencyRef, directory: Mapping[AgencyKey, Agen
     return out
 
 
+def _add_notices(primary: AgencyRef, notified: dict[str, AgencyRef], reasons: list[str],
+                 targets: list[tuple[AgencyRef, str]]) -> None:
+    """Each target once, with its reason; an agency notified for one reason and also as the
+    level above an unreachable one gets both reasons: the report says the agency below is
+    unreachable."""
+    for agency, why in targets:
+        if agency.code == primary.code:
+            continue
+        if agency.code not in notified or "unreachable" in why:
+            reasons.append(f"notified: {agency.code} ({why})")
+        notified.setdefault(agency.code, agency)
+
+
 def route(inp: RoutingInput, directory: Mapping[AgencyKey, AgencyRef],
           policy: Policy | None = None) -> RoutingDecision:
     policy = policy or load_policy()
     primary, reasons = choose_primary(inp, directory, policy)
     notified: dict[str, AgencyRef] = {}
-    for agency, why in (_notify_targets(inp, directory, policy)
-                        + _escalate_unreachable(primary, directory, inp, policy)):
-        if agency.code != primary.code and agency.code not in notified:
-            notified[agency.code] = agency
-            reasons.append(f"notified: {agency.code} ({why})")
+    _add_notices(primary, notified, reasons, _notify_targets(inp, directory, policy)
+                 + _escalate_unreachable(primary, directory, inp, policy))
     status: Literal["routed", "needs_manual_routing"] = (
         "needs_manual_routing" if primary.kind == policy.primary_none else "routed")
     return RoutingDecision(status=status, primary=primary, notified=tuple(notified.values()),
                            reasons=tuple(reasons), policy_version=policy.version)
+
+
+def with_required_notices(decision: RoutingDecision, inp: RoutingInput,
+                          directory: Mapping[AgencyKey, AgencyRef],
+                          policy: Policy | None = None) -> RoutingDecision:
+    """A decision made otherwise (a follow-up sent to its report's agencies, a manual
+    assignment, a notified agency taken out) plus what the policy never leaves out: the
+    notices the level and categories call for (police, health) and, above an unreachable
+    primary, the next levels at once."""
+    policy = policy or load_policy()
+    notified = {a.code: a for a in decision.notified}
+    reasons = list(decision.reasons)
+    _add_notices(decision.primary, notified, reasons, _notify_targets(inp, directory, policy)
+                 + _escalate_unreachable(decision.primary, directory, inp, policy))
+    return replace(decision, notified=tuple(notified.values()), reasons=tuple(reasons))
 
 
 def escalate(*, from_agency: AgencyRef, current_notified: tuple[AgencyRef, ...],

@@ -45,9 +45,51 @@ def test_deactivation_reroutes_open_cases(client: TestClient, make_key: KeyMaker
     assert report["assignment"]["agency"]["code"] == "SYT-01"
     assert client.post("/v1/agencies/UBND-00070/deactivate", headers=admin,
                        json={"reason": "again"}).status_code == 409
+    desk = client.post("/v1/agencies/NAT-111/deactivate", headers=admin,
+                       json={"reason": "closing"})
+    assert desk.status_code == 409 and "national desk" in desk.json()["detail"]
     # new reports skip the inactive agency
     again = post_report(client, callcentre, REPORT).json()
     assert again["assignment"]["agency"]["code"] == "SYT-01"
+
+
+def test_deactivating_a_notified_police_passes_the_notice_to_the_province_police(
+        client: TestClient, make_key: KeyMaker, callcentre: dict[str, str]) -> None:
+    admin = auth(make_key("admin"))
+    abuse = post_report(client, callcentre, {
+        "channel": "call", "location": {"ward_code": "00070"}, "children": [{"age": 12}],
+        "description": "Tháng trước cháu bị thầy giáo sàm sỡ, thầy đã chuyển trường"}).json()
+    assert "CA-00070" in {a["code"] for a in abuse["notified"]}
+    due = abuse["urgency"]["ack_due_at"]
+    r = client.post("/v1/agencies/CA-00070/deactivate", headers=admin,
+                    json={"reason": "merged"})
+    assert r.status_code == 200, r.text
+    after = client.get(f"/v1/reports/{abuse['id']}", headers=callcentre).json()
+    notified = {a["code"] for a in after["notified"]}
+    assert "CA-00070" not in notified and "CAT-01" in notified
+    assert after["assignment"] == abuse["assignment"]
+    assert after["urgency"]["ack_due_at"] == due  # the primary did not change: nor its clock
+    assert not any("CA-00070" in reason for reason in after["routing"]["reasons"])
+    trail = [e["action"] for e in client.get(f"/v1/reports/{abuse['id']}/audit",
+                                            headers=admin).json()]
+    assert trail == ["report.routed", "case.withdrawn", "report.renotified_after_deactivation"]
+
+
+def test_manual_assignment_to_an_unreachable_agency_brings_in_the_level_above(
+        client: TestClient, make_key: KeyMaker, callcentre: dict[str, str]) -> None:
+    admin = auth(make_key("admin"))
+    body = post_report(client, callcentre, {
+        "channel": "call", "description": "Bố em đang đánh em, em bị chảy máu đầu",
+        "children": [{"age": 11}], "location": {"address": "không rõ"}}).json()
+    assert body["assignment"]["agency"]["code"] == "NAT-111"
+    r = client.post(f"/v1/reports/{body['id']}/assign", headers=admin,
+                    json={"agency_code": "UBND-00070", "reason": "caller called back"})
+    assert r.status_code == 200, r.text
+    notified = {a["code"] for a in r.json()["notified"]}
+    assert r.json()["assignment"]["agency"]["code"] == "UBND-00070"
+    # nobody holds a key or a webhook for the commune yet: the province learns at once
+    assert "SYT-01" in notified
+    assert any("unreachable" in reason for reason in r.json()["routing"]["reasons"])
 
 
 def test_keys_create_list_revoke(client: TestClient, make_key: KeyMaker) -> None:

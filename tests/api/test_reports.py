@@ -149,6 +149,42 @@ def test_follow_up_goes_to_the_agencies_of_the_first_report(client: TestClient,
     assert missing.json()["errors"][0]["field"] == "follow_up_of"
 
 
+def test_follow_up_that_reveals_sexual_abuse_also_goes_to_the_police(
+        client: TestClient, callcentre: dict[str, str], make_key: KeyMaker) -> None:
+    """Its report's agencies get it, and so do the ones its own level and categories call
+    for: sexual abuse of a child goes to the police at once (DOMAIN)."""
+    make_key("agency", "UBND-00070")  # reachable: nobody above it is notified for that
+    first = post_report(client, callcentre, {
+        "channel": "call", "description": "Con tôi bị các bạn trong lớp bắt nạt",
+        "location": {"ward_code": "00070"}}).json()
+    assert first["notified"] == [] and first["urgency"]["level"] == "medium"
+    follow = post_report(client, callcentre, {
+        "channel": "call", "contact_type": "follow_up", "follow_up_of": first["id"],
+        "description": "Gọi lại: tối qua bé bị chú hàng xóm hiếp dâm", "children": [{"age": 9}]
+    }).json()
+    assert follow["urgency"]["level"] == "critical"
+    assert follow["assignment"] == first["assignment"]
+    assert {"CA-00070", "SYT-01"} <= {a["code"] for a in follow["notified"]}
+    assert any("CA-00070" in r for r in follow["routing"]["reasons"])
+
+
+def test_the_reporter_s_name_in_the_description_is_masked_for_agencies(
+        client: TestClient, callcentre: dict[str, str], make_key: KeyMaker) -> None:
+    commune = auth(make_key("agency", "UBND-00070"))
+    body = post_report(client, callcentre, {
+        "channel": "call", "location": {"ward_code": "00070"},
+        "reporter": {"name": "Trần Thị Hoa", "phone": "0912345678"},
+        "description": "Tôi là Trần Thị Hoa ở cạnh nhà, gọi tôi số 0912\u00a0345\u00a0678 "
+                       "hoặc (024) 3826 1235. Bé bị bố đánh; tran thi hoa sẽ gọi lại"}).json()
+    hotline = client.get(f"/v1/reports/{body['id']}", headers=callcentre).json()
+    assert hotline["reporter"]["has_contact"]
+    seen = client.get(f"/v1/cases/{body['id']}", headers=commune).json()["description"]
+    assert "Hoa" not in seen and "hoa" not in seen and "0912" not in seen and "3826" not in seen
+    assert seen.count("[người báo tin]") == 2 and "Bé bị bố đánh" in seen
+    listed = client.get("/v1/cases", headers=commune).json()["items"]
+    assert [c["description"] for c in listed] == [seen]
+
+
 def test_idempotent_replay_conflict_and_mismatch(client: TestClient,
                                                  callcentre: dict[str, str],
                                                  session: Session) -> None:

@@ -58,7 +58,30 @@ def test_unacknowledged_case_climbs_the_ladder(client: TestClient, callcentre: d
     assert run_once(sessions, get_settings(), far)["escalated"] == 0  # nobody above
     admin = auth(make_key("admin"))
     trail = client.get(f"/v1/reports/{body['id']}/audit", headers=admin).json()
-    assert [e["action"] for e in trail].count("report.escalated") == 2
+    steps = [e["payload"] for e in trail if e["action"] == "report.escalated"]
+    assert len(steps) == 2
+    # each step records who stays notified: the previous primaries included (and, as SYT-01
+    # has no key or webhook, the national desk above it)
+    assert [(p["from"], p["primary"], sorted(p["notified"])) for p in steps] == [
+        ("UBND-00070", "SYT-01", ["NAT-111", "UBND-00070"]),
+        ("SYT-01", "NAT-111", ["SYT-01", "UBND-00070"])]
+
+
+def test_escalation_after_a_decline_to_another_province_goes_up_there(
+        client: TestClient, callcentre: dict[str, str], sessions: sessionmaker[Session],
+        make_key: KeyMaker) -> None:
+    commune = auth(make_key("agency", "UBND-00070"))
+    make_key("agency", "UBND-25747")
+    body = _report(client, callcentre)
+    declined = client.post(f"/v1/cases/{body['id']}/decline", headers=commune, json={
+        "reason": "the family lives in Thủ Dầu Một", "suggested_ward_code": "25747"})
+    assert declined.status_code == 200, declined.text
+    moved = client.get(f"/v1/reports/{body['id']}", headers=callcentre).json()
+    assert moved["assignment"]["agency"]["code"] == "UBND-25747"
+    assert (moved["location"]["province_code"], moved["location"]["ward_code"]) == ("79", "25747")
+    assert run_once(sessions, get_settings(), _later(moved))["escalated"] == 1
+    up = client.get(f"/v1/reports/{body['id']}", headers=callcentre).json()
+    assert up["assignment"]["agency"]["code"] == "SYT-79"
 
 
 def test_acknowledged_cases_do_not_escalate(client: TestClient, callcentre: dict[str, str],

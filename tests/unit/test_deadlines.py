@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -13,6 +13,23 @@ def test_working_days_skip_weekends_and_vietnamese_holidays() -> None:
     before_tet = datetime(2026, 2, 13, 3, 0, tzinfo=UTC)  # Friday before Tết 2026
     # Tết holidays run 16-20 February 2026: the first working day after is Monday 23
     assert add_working_days(before_tet, 1) == datetime(2026, 2, 23, 3, 0, tzinfo=UTC)
+
+
+def test_a_receipt_on_a_day_off_counts_from_the_next_working_day_and_never_earlier() -> None:
+    vn = timezone(timedelta(hours=7))
+    friday_late = datetime(2026, 11, 27, 23, 30, tzinfo=vn)
+    saturday_early = datetime(2026, 11, 28, 0, 30, tzinfo=vn)  # an hour later, a day off
+    # Friday + 7: Mon 30, Tue 1, Wed 2, Thu 3, Fri 4, Mon 7, Tue 8 at 23:30
+    assert add_working_days(friday_late, 7) == datetime(2026, 12, 8, 23, 30, tzinfo=vn)
+    # Saturday counts from Monday 30 November, 00:00: seven working days later is Wed 9
+    assert add_working_days(saturday_early, 7) == datetime(2026, 12, 9, 0, 0, tzinfo=vn)
+    before_tet, in_tet = (datetime(2026, 2, 13, 23, 59, tzinfo=vn),
+                          datetime(2026, 2, 14, 0, 1, tzinfo=vn))
+    assert add_working_days(in_tet, 7) > add_working_days(before_tet, 7)
+    # hour by hour over a long weekend of Tết: a later receipt never gets an earlier deadline
+    starts = [before_tet - timedelta(days=2) + timedelta(hours=h) for h in range(24 * 14)]
+    dues = [add_working_days(t, 7) for t in starts]
+    assert dues == sorted(dues)
 
 
 def test_action_due_in_seconds_or_working_days() -> None:

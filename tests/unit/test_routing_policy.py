@@ -1,6 +1,14 @@
 """The routing policy as a pure function over a small directory."""
 
-from app.routing.policy import AgencyKey, AgencyRef, RoutingInput, load_policy, route
+from app.routing.policy import (
+    AgencyKey,
+    AgencyRef,
+    RoutingDecision,
+    RoutingInput,
+    load_policy,
+    route,
+    with_required_notices,
+)
 
 
 def ref(code: str, kind: str, level: str, unit: str | None, reachable: bool = True
@@ -69,6 +77,24 @@ def test_unreachable_primary_notifies_the_levels_above_at_once() -> None:
     # the province health unit is unreachable too, so the national desk hears of it
     assert codes(d) == ("UBND-00070", {"SYT-01", "NAT-111"})
     assert any("unreachable" in r for r in d.reasons)
+
+
+def test_an_unreachable_primary_is_named_even_when_the_level_above_is_notified_anyway() -> None:
+    d = route(inp(level="critical"), directory(reachable=False))
+    assert codes(d) == ("UBND-00070", {"CA-00070", "SYT-01", "NAT-111"})
+    assert "notified: SYT-01 (level critical)" in d.reasons
+    assert any(r.startswith("notified: SYT-01 (UBND-00070 is unreachable") for r in d.reasons)
+
+
+def test_required_notices_join_a_decision_made_otherwise() -> None:
+    follow_up = RoutingDecision(status="routed", primary=directory()[("commune_committee",
+                                                                        "00070")],
+                                notified=(), reasons=("follow-up",), policy_version="x")
+    d = with_required_notices(follow_up, inp(level="high", categories=("sexual_abuse",)),
+                              directory())
+    assert codes(d) == ("UBND-00070", {"CA-00070"})
+    assert d.reasons[0] == "follow-up" and d.policy_version == "x"
+    assert with_required_notices(follow_up, inp(), directory()) == follow_up
 
 
 def test_escalation_ladder() -> None:
