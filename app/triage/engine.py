@@ -145,14 +145,18 @@ def _apply_conventions(rs: Ruleset, ctx: Context, hits: list[Hit]) -> None:
                 continue
             if conv.from_categories and hit.category not in conv.from_categories:
                 continue
-            if hit.category == conv.to or not conv.when.holds(ctx, hit.match):
+            # A convention may keep the category and only make the hit yield ("tie").
+            same = hit.category == conv.to
+            if (same and (conv.yields is None or hit.yields == conv.yields)) or not (
+                    conv.when.holds(ctx, hit.match)):
                 continue
             hit.category = conv.to
             if conv.level is not None:
                 hit.level = LEVELS.index(conv.level)
             if conv.yields is not None:
                 hit.yields = conv.yields
-            hit.notes.append(f"{conv.id}: '{_phrase(ctx.doc, hit.match)}' -> {conv.to}")
+            hit.notes.append(f"{conv.id}: '{_phrase(ctx.doc, hit.match)}' -> {conv.to}"
+                             + (" (yields)" if same else ""))
 
 
 def _absorb_and_yield(hits: list[Hit]) -> list[Hit]:
