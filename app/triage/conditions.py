@@ -14,7 +14,7 @@ from app.vocab import CATEGORIES, LEVELS, Level
 
 _CONDITION_KEYS = frozenset({
     "signals", "time", "near_any", "near_none", "clause_any", "clause_none", "text_any",
-    "text_none", "perpetrator", "age", "age_unknown", "young", "indicator",
+    "text_all", "text_none", "perpetrator", "age", "age_unknown", "young", "indicator",
 })
 _TIMES = frozenset({"now", "recent", "unspecified", "habitual", "past"})
 _PERPETRATOR = frozenset({"household", "access", "no_access", "not_no_access"})
@@ -47,6 +47,7 @@ class Condition:
     clause_none: tuple[str, ...] = ()
     text_any: tuple[str, ...] = ()
     text_none: tuple[str, ...] = ()
+    text_all: tuple[str, ...] = ()  # every one of these groups somewhere in the text
     perpetrator: str | None = None
     age: tuple[int, int] | None = None
     age_unknown: bool | None = None
@@ -70,6 +71,7 @@ class Condition:
             near_any=_names(spec, "near_any"), near_none=_names(spec, "near_none"),
             clause_any=_names(spec, "clause_any"), clause_none=_names(spec, "clause_none"),
             text_any=_names(spec, "text_any"), text_none=_names(spec, "text_none"),
+            text_all=_names(spec, "text_all"),
             perpetrator=perp, age=(int(age[0]), int(age[1])) if age else None,
             age_unknown=spec.get("age_unknown"), young=spec.get("young"),
             indicator=spec.get("indicator"),
@@ -78,7 +80,7 @@ class Condition:
     def groups(self) -> set[str]:
         """Every lexicon group named, to check at load time that each one exists."""
         return {*self.signals, *self.near_any, *self.near_none, *self.clause_any,
-                *self.clause_none, *self.text_any, *self.text_none}
+                *self.clause_none, *self.text_any, *self.text_none, *self.text_all}
 
     def holds(self, f: Facts, m: Match | None) -> bool:
         if self.indicator is not None and not f.indicator(self.indicator):
@@ -101,7 +103,7 @@ class Condition:
         ):
             if groups and f.near(groups, m, scope) != want:
                 return False
-        return True
+        return all(f.near((g,), m, "text") for g in self.text_all)
 
 
 @dataclass(frozen=True, slots=True)

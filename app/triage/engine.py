@@ -159,6 +159,26 @@ def _apply_conventions(rs: Ruleset, ctx: Context, hits: list[Hit]) -> None:
                              + (" (yields)" if same else ""))
 
 
+_HARM = frozenset({"serious_harm", "visible_injury", "minor_injury"})
+_ACTS = frozenset({"violence", "group_assault", "weapon", "threat_kill", "peer_fight"})
+
+
+def _harm_follows_student_violence(ctx: Context, hits: list[Hit]) -> None:
+    """C.harm_follows_student_violence: an injury told in the sentence of a fight between
+    students, where every act of violence was re-labelled school_violence, is that fight's
+    ("5 6 thằng lớp 8 vây đánh 1 bạn ..., bạn ấy chảy máu mũi")."""
+    for hit in hits:
+        if hit.match is None or hit.signal not in _HARM or hit.category != "physical_violence":
+            continue
+        lo, hi = ctx.doc.scope(hit.match, "sentence")
+        acts = [a for a in hits if a.match is not None and a.signal in _ACTS
+                and lo <= a.match.start < hi and a.category]
+        if acts and all(a.category == "school_violence" for a in acts):
+            hit.category = "school_violence"
+            hit.notes.append(f"C.harm_follows_student_violence: '{_phrase(ctx.doc, hit.match)}'"
+                             " -> school_violence")
+
+
 def _absorb_and_yield(hits: list[Hit]) -> list[Hit]:
     """R4.sextortion absorbs the intimate images it threatens with; feelings are dropped when
     anything else explains them (C.feelings_belong_to_event)."""
@@ -261,6 +281,7 @@ def triage(inp: TriageInput) -> TriageResult:
     ctx = Context(Doc(rs.lexicon, inp.description), inp, rs.lexicon.relations)
     hits = _signal_hits(rs, ctx)
     _apply_conventions(rs, ctx, hits)
+    _harm_follows_student_violence(ctx, hits)
     hits = _absorb_and_yield(hits)
     _bump_young(rs, ctx, hits)
     text_fired = bool(hits)
