@@ -8,14 +8,14 @@ from sqlalchemy.orm import Session
 
 from app import audit
 from app.cases import changes
-from app.cases.assign import LIVE, apply_decision, current_agencies, declined_codes, record
+from app.cases.assign import LIVE, apply_decision, current_agencies, record, with_report_notices
 from app.config import Settings
 from app.errors import Conflict, InvalidField, NotFound
 from app.geo import units
 from app.models import Agency, AgencyCoverage, ApiKey, Case, Report
 from app.reports.service import decide_routing, stored_location
-from app.routing.directory import reachable_clause, routing_candidates
-from app.routing.policy import RoutingDecision, RoutingInput, with_required_notices
+from app.routing.directory import reachable_clause
+from app.routing.policy import RoutingDecision
 
 
 def agency_by_code(session: Session, code: str) -> Agency:
@@ -145,16 +145,12 @@ def _replace_notice(session: Session, *, report: Report, gone: str, reason: str,
     primary, notified = current_agencies(session, report.id)
     if primary is None or report.status not in ("routed", "needs_manual_routing"):
         return
-    inp = RoutingInput(level=report.urgency_level, categories=tuple(report.categories),
-                       province_code=report.province_code, ward_code=report.ward_code,
-                       excluded=declined_codes(session, report.id) | {gone})
     kept = tuple(r for r in report.routing_notes or () if gone not in r)
     current = RoutingDecision(status="needs_manual_routing" if report.status ==
                               "needs_manual_routing" else "routed", primary=primary,
                               notified=notified, reasons=kept,
                               policy_version=report.routing_policy_version or "")
-    decision = with_required_notices(current, inp, routing_candidates(
-        session, province_code=report.province_code, ward_code=report.ward_code))
+    decision = with_report_notices(session, report, current, excluded=frozenset({gone}))
     if decision.notified == notified:
         return
     result = apply_decision(session, report=report, decision=decision, now=now,

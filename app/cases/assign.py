@@ -12,8 +12,8 @@ from app import audit
 from app.cases import changes
 from app.config import Settings
 from app.models import Agency, Case, Report
-from app.routing.directory import agency_ref
-from app.routing.policy import AgencyRef, RoutingDecision
+from app.routing.directory import agency_ref, routing_candidates
+from app.routing.policy import AgencyRef, RoutingDecision, RoutingInput, with_required_notices
 from app.vocab import LEVELS
 
 LIVE = frozenset({"new", "acknowledged", "in_progress", "referred", "resolved"})
@@ -47,9 +47,7 @@ def current_agencies(session: Session, report_id: str
 
 def live_notified(session: Session, report_id: str) -> tuple[AgencyRef, ...]:
     """The agencies notified of a report whose cases are still open."""
-    return tuple(agency_ref(a) for a in session.scalars(
-        select(Agency).join(Case, Case.agency_id == Agency.id)
-        .where(Case.report_id == report_id, Case.role == "notified", Case.status.in_(LIVE))))
+    return current_agencies(session, report_id)[1]
 
 
 def declined_codes(session: Session, report_id: str) -> frozenset[str]:
@@ -57,6 +55,20 @@ def declined_codes(session: Session, report_id: str) -> frozenset[str]:
     return frozenset(session.scalars(
         select(Agency.code).join(Case, Case.agency_id == Agency.id)
         .where(Case.report_id == report_id, Case.status == "declined")))
+
+
+def with_report_notices(session: Session, report: Report, decision: RoutingDecision, *,
+                        place: tuple[str | None, str | None] | None = None,
+                        excluded: frozenset[str] = frozenset()) -> RoutingDecision:
+    """`decision` plus the notices the report's level and categories call for and the levels
+    above an unreachable primary, looked up at `place` (province, ward; by default the
+    report's own), leaving out the agencies that declined it and `excluded`."""
+    province, ward = place or (report.province_code, report.ward_code)
+    inp = RoutingInput(level=report.urgency_level, categories=tuple(report.categories),
+                       province_code=province, ward_code=ward,
+                       excluded=declined_codes(session, report.id) | excluded)
+    return with_required_notices(decision, inp, routing_candidates(
+        session, province_code=province, ward_code=ward))
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +143,7 @@ def apply_decision(session: Session, *, report: Report, decision: RoutingDecisio
     notified = [a.code for a in decision.notified]
     if keep_previous_primary and previous is not None and previous != decision.primary.code \
             and previous not in notified:
-        notified.append(previous)  # kept notified, as apply_decision did above
+        notified.append(previous)  # kept notified (wanted.setdefault above)
     return Reassignment(previous_primary=previous, primary=decision.primary.code,
                         notified=tuple(notified), withdrawn=tuple(withdrawn))
 

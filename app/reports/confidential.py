@@ -13,6 +13,8 @@ from functools import cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from app.geo.text import fold
+
 _VERSION = b"\x01"
 
 
@@ -90,11 +92,10 @@ def mask_phones(text: str) -> str:
     return _PHONE.sub("[số điện thoại đã ẩn]", text)
 
 
-def _fold_char(c: str) -> str:
-    if c in "đĐ":
-        return "d"
-    base = unicodedata.normalize("NFD", c.lower())[:1]
-    return base if len(base) == 1 else c
+def _fold_chars(text: str) -> str:
+    """`fold` one character at a time, so that positions in the result are positions in
+    `text`."""
+    return "".join(fold(c)[:1] or c for c in text)
 
 
 def without_reporter_name(text: str, name: str | None) -> str:
@@ -105,9 +106,9 @@ def without_reporter_name(text: str, name: str | None) -> str:
     if sum(len(w) for w in words) < 3:
         return text
     text = unicodedata.normalize("NFC", text)
-    folded = "".join(_fold_char(c) for c in text)
-    pattern = re.compile(r"(?<!\w)" + r"\s+".join(
-        re.escape("".join(_fold_char(c) for c in w)) for w in words) + r"(?!\w)")
+    folded = _fold_chars(text)
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(_fold_chars(w)) for w in words)
+                         + r"(?!\w)")
     out, end = [], 0
     for m in pattern.finditer(folded):
         out += [text[end:m.start()], "[người báo tin]"]

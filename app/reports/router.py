@@ -15,10 +15,10 @@ from app.admin.service import agency_by_code
 from app.audit import sealer
 from app.cases.assign import (
     apply_decision,
-    declined_codes,
     live_notified,
     manual_decision,
     record,
+    with_report_notices,
 )
 from app.deps import AppSettings, DbSession
 from app.errors import Conflict, Forbidden, InvalidField
@@ -26,8 +26,7 @@ from app.models import Agency, AuditSeal, Report, utcnow
 from app.observability import REPORTS
 from app.reports import service
 from app.reports.schemas import AuditEntryOut, ReportIn, ReportOut, TriageOut
-from app.routing.directory import agency_ref, reachable_clause, routing_candidates
-from app.routing.policy import RoutingInput, with_required_notices
+from app.routing.directory import agency_ref, reachable_clause
 from app.security import Principal, allow
 from app.triage import ruleset
 
@@ -144,12 +143,10 @@ def assign_report(report_id: str, body: AssignIn, principal: Annotated[Principal
     province, ward = ((report.province_code, report.ward_code) if report.province_code else
                       (agency.province_code, agency.unit_code if agency.level == "commune"
                        else None))
-    decision = with_required_notices(
+    decision = with_report_notices(
+        session, report,
         manual_decision(agency_ref(agency, reachable=reachable), notified, body.reason),
-        RoutingInput(level=report.urgency_level, categories=tuple(report.categories),
-                     province_code=province, ward_code=ward,
-                     excluded=declined_codes(session, report.id)),
-        routing_candidates(session, province_code=province, ward_code=ward))
+        place=(province, ward))
     result = apply_decision(session, report=report, decision=decision, now=now,
                             settings=settings, keep_previous_primary=False)
     record(session, report=report, action="report.assigned_manually", actor=principal.actor,
