@@ -65,6 +65,27 @@ class Gapped:
 
 
 @dataclass(slots=True)
+class GapNode:
+    """A trie of gapped phrases: the left sides, and at the end of each the trie of the right
+    sides that may follow it (`right`), whose nodes list the phrases ending there (`phrases`)."""
+
+    children: dict[str, "GapNode"] = field(default_factory=dict)
+    right: "GapNode | None" = None
+    phrases: list[Gapped] = field(default_factory=list)
+
+    def insert(self, gap: Gapped) -> None:
+        node = self
+        for tok in gap.left:
+            node = node.children.setdefault(tok, GapNode())
+        node.right = node.right or GapNode()
+        node = node.right
+        for tok in gap.right:
+            node = node.children.setdefault(tok, GapNode())
+        if gap not in node.phrases:
+            node.phrases.append(gap)
+
+
+@dataclass(slots=True)
 class TrieNode:
     children: dict[str, "TrieNode"] = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)
@@ -105,7 +126,8 @@ class Lexicon:
     diacritic: TrieNode  # phrases with diacritics, matched on `Tokens.words`
     folded: TrieNode  # folded and English phrases, matched on `Tokens.folded`
     gapped: list[Gapped] = field(default_factory=list)
-    gapped_by_first: dict[str, tuple[Gapped, ...]] = field(default_factory=dict)
+    gapped_diacritic: GapNode = field(default_factory=GapNode)  # matched on `Tokens.words`
+    gapped_folded: GapNode = field(default_factory=GapNode)  # matched on `Tokens.folded`
     phrase_count: int = 0
     relations: Relations = field(default_factory=Relations)
 
@@ -222,8 +244,8 @@ def compile_lexicon(
             if toks:
                 lex.folded.insert(toks, Entry(g.name))
                 lex.phrase_count += 1
-    for gap in lex.gapped:  # indexed by first word: the scan stays O(tokens)
-        lex.gapped_by_first[gap.left[0]] = (*lex.gapped_by_first.get(gap.left[0], ()), gap)
+    for gap in lex.gapped:  # in tries: the scan stays O(tokens), whatever their number
+        (lex.gapped_folded if gap.folded else lex.gapped_diacritic).insert(gap)
     return lex
 
 

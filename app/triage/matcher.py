@@ -8,7 +8,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from app.triage.lexicon import GAP, Entry, Gapped, Lexicon, TrieNode
+from app.triage.lexicon import GAP, Entry, GapNode, Gapped, Lexicon, TrieNode
 from app.triage.normalize import Tokens
 
 
@@ -62,32 +62,47 @@ def scan(lex: Lexicon, toks: Tokens) -> list[Match]:
     return sorted(found)
 
 
-def _at(seq: tuple[str, ...], pos: int, words: tuple[str, ...]) -> bool:
-    return seq[pos:pos + len(words)] == words
-
-
 def scan_gapped(lex: Lexicon, toks: Tokens) -> list[Match]:
-    """Gapped phrases ("bị ... đánh"): the left words, then the right ones within GAP words."""
+    """Gapped phrases ("bị ... đánh"): the left words, then the right ones within GAP words of
+    the same clause, the first place they occur; a folded phrase only on words typed without
+    diacritics."""
     found: set[Match] = set()
-    for i in range(len(toks)):
-        for g in lex.gapped_by_first.get(toks.words[i], ()) + lex.gapped_by_first.get(
-                toks.folded[i], ()):
-            seq = toks.folded if g.folded else toks.words
-            if not _at(seq, i, g.left):
-                continue
-            end = _right_end(g, seq, toks, i + len(g.left))
-            if end is not None and (not g.folded or _plain(toks, i, end)):
-                found.add(Match(i, end, g.group))
+    for root, seq, folded in ((lex.gapped_diacritic, toks.words, False),
+                              (lex.gapped_folded, toks.folded, True)):
+        for i in range(len(seq)):
+            node = root.children.get(seq[i])
+            end = i
+            while node is not None:
+                end += 1
+                if node.right is not None:
+                    for gap, right_end in _rights(node.right, seq, toks.clause, end):
+                        if not folded or _plain(toks, i, right_end):
+                            found.add(Match(i, right_end, gap.group))
+                if end >= len(seq):
+                    break
+                node = node.children.get(seq[end])
     return sorted(found)
 
 
-def _right_end(g: Gapped, seq: tuple[str, ...], toks: Tokens, first: int) -> int | None:
+def _rights(root: GapNode, seq: tuple[str, ...], clause: tuple[int, ...], first: int
+            ) -> Iterator[tuple[Gapped, int]]:
+    """Each right side of `root` at its first start within GAP words from `first`, in the
+    clause of the word before `first`; with the end of that occurrence."""
+    seen: set[Gapped] = set()
     for j in range(first, min(len(seq), first + GAP + 1)):
-        if toks.clause[j] != toks.clause[first - 1]:
-            return None
-        if _at(seq, j, g.right):
-            return j + len(g.right)
-    return None
+        if clause[j] != clause[first - 1]:
+            return
+        node = root.children.get(seq[j])
+        end = j
+        while node is not None:
+            end += 1
+            for gap in node.phrases:
+                if gap not in seen:
+                    seen.add(gap)
+                    yield gap, end
+            if end >= len(seq):
+                break
+            node = node.children.get(seq[end])
 
 
 def drop_contained(matches: list[Match]) -> list[Match]:
