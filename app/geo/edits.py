@@ -40,7 +40,7 @@ def closest(key: str, candidates: Iterable[str], most: int = 2) -> str | None:
     best: list[str] = []
     best_d = limit + 1
     size = len(key)
-    for c in candidates:
+    for c in dict.fromkeys(candidates):  # a name listed twice (old and new ward) is no tie
         if abs(len(c) - size) > limit:
             continue
         d = distance(key, c, min(limit, best_d))

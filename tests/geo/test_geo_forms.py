@@ -74,6 +74,10 @@ def test_forms(text: str, province: str, ward: str | None, resolution: str) -> N
         ("Xã Kim Ngn, Quảng Trị", "19318"),  # dropped letter
         ("Phuong Xuan Huuong - Da Lat, Tinh Lam Dong", "24781"),
         ("Xa Doong Tra Bong, Quang Ngai", "21127"),  # not the shorter "Trà Bồng" inside it
+        # The name is an old ward of the district and a new ward of the province: one name,
+        # not a tie between two candidates.
+        ("tt. gành hà, huyện đông hải, tỉnh bạc liêu", "31972"),
+        ("x. Thuann Hoa , Huyen Long My , Hau Giang", "31495"),
     ],
 )
 def test_one_letter_typos(text: str, ward: str) -> None:
