@@ -33,6 +33,7 @@ _ONE: Final = {
     "quan": "quan",
     "q": "quan",
     "district": "district",
+    "dist": "district",  # "Ward 4, Dist. 8"
     "huyen": "huyen",
     "h": "huyen",
     "tx": "thixa",
@@ -139,11 +140,16 @@ def left_edge(tokens: Sequence[Token], m: "Mention") -> int:
     return i - 2 if two else i - 1
 
 
+_ENGLISH_STREET: Final = frozenset({"street", "st", "road", "alley", "lane"})
+
+
 def _english_prefix(tokens: Sequence[Token], i: int) -> bool:
     """English type words follow names ("Ben Nghe Ward - Go Vap District"); they come first
-    only before a number ("Ward 12") or at the start of a segment ("District Go Vap")."""
+    only before a number ("Ward 12"), at the start of a segment ("District Go Vap") or right
+    after a street ("81 Nguyen Van Cu Street Ward Thuong Lac")."""
     first = i == 0 or tokens[i - 1].seg != tokens[i].seg
-    return first or (i + 1 < len(tokens) and tokens[i + 1].plain.isdigit())
+    return (first or (i + 1 < len(tokens) and tokens[i + 1].plain.isdigit())
+            or tokens[i - 1].plain in _ENGLISH_STREET)
 
 
 def is_type_word(tokens: Sequence[Token], i: int) -> bool:

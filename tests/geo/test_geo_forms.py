@@ -25,6 +25,9 @@ def _codes(text: str) -> tuple[str | None, str | None, str]:
         ("F14, Q3, Sài Gòn", "79", "27142", "legacy_converted"),
         ("TT. Xuân Mai, H. Chương Mỹ, HN", "01", "10045", "legacy_converted"),
         ("TX. Sơn Tây, Hà Nội", "01", None, "province_only"),
+        ("150/12 Phan Dinh Phung St., Ward 4, Dist. 8", "79", "27418", "legacy_converted"),
+        # an English type word first, right after a street
+        ("No. 81 Nguyen Van Cu Street Ward Thuong Lac Dong Thap", "82", "29978", "exact"),
         # no diacritics, upper case, no commas, dashes as separators
         ("XÃ THẠNH THỚI AN, CẦN THƠ", "92", "31699", "exact"),
         ("xa dong hai huyen tien yen quang ninh", "22", "06877", "legacy_converted"),
