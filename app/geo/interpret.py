@@ -152,6 +152,9 @@ def after_province(
     if ctx.mention is None:
         return None
     later = [m for m in mentions if m.start >= ctx.mention.end]
+    found = _district_then_ward(tokens, later, ctx)
+    if found:
+        return found
     typed = [m for m in later if m.marked(WARD_MARKS)]
     alone = [m for m in later if _whole_segment(tokens, m)]
     shifted = Context(ctx.province_code, ctx.old_provinces, ctx.old_only, len(tokens), None)
@@ -162,8 +165,29 @@ def after_province(
     return None
 
 
+def _district_then_ward(
+    tokens: Sequence[Token], later: Sequence[Mention], ctx: Context
+) -> Found | None:
+    """Big-endian legacy form ("Nghệ An, Hoàng Mai, Quỳnh Xuân"): a district of the province,
+    then one of its wards right of it; read before today's wards, since the district's name may
+    name one of them too (Phường Hoàng Mai)."""
+    ix = index.get()
+    n = len(tokens)
+    for d in later:
+        if d.key not in ix.districts_all or not district_slot(d, n):
+            continue
+        districts = _districts_named(ix, d, ctx.old_provinces)
+        right = [m for m in later if m.start >= d.end]
+        if districts and right:
+            found = old_ward_in(tokens, right, districts, n)
+            if found:
+                return found
+    return None
+
+
 def _whole_segment(tokens: Sequence[Token], m: Mention) -> bool:
-    first = m.start == 0 or tokens[m.start - 1].seg != tokens[m.start].seg
+    """The mention is all its segment, or all of it after "ở"/"tại" (`Mention.first`)."""
+    first = m.first or m.start == 0 or tokens[m.start - 1].seg != tokens[m.start].seg
     last = m.end == len(tokens) or tokens[m.end].seg != tokens[m.end - 1].seg
     return first and last and len(m.key) >= 4
 

@@ -60,6 +60,13 @@ _EXCLUDERS: Final = {
 }
 # fmt: on
 _EXCLUDER_ACCENTS: Final = {plain: accent_sig(word) for plain, word in _EXCLUDERS.items()}
+# "ở", "tại" (at): the place named after them starts afresh ("gần UBND ở Cốc Lầu").
+_AT_ACCENTS: Final = {"o": accent_sig("ở"), "tai": accent_sig("tại")}
+
+
+def _at_place(token: Token) -> bool:
+    spelt = _AT_ACCENTS.get(token.plain)
+    return spelt is not None and token.accent in (token.plain, spelt)
 # The words after which `marker_before` may find a mark (besides the bigrams of _TWO).
 _MARK_WORDS: Final = frozenset(_ONE) | frozenset(_EXCLUDERS)
 
@@ -220,6 +227,9 @@ def _found(
             run = None  # after " - ": "Tô Hiệu - Thường Tín District"
         if mark is not None:
             run = mark
+        at_place = i > 0 and _at_place(tokens[i - 1])
+        if at_place and mark is None:
+            run = None  # "gần chợ ở Cốc Lầu": the landmark's name ends at "ở"
         inner = mark is None and run in WARD_MARKS
         hamlet = False
         if run == EXCLUDE:
@@ -230,7 +240,8 @@ def _found(
             if mark == EXCLUDE:
                 mark = None
             # "tổ 7 Kim Ngân": a name right after a hamlet's number starts afresh
-            at_start = i == 0 or soft or (before_hamlet and plains[i - 1].isdigit())
+            at_start = (i == 0 or soft or at_place
+                        or (before_hamlet and plains[i - 1].isdigit()))
             key = ""
             stop = i + max_words
             for j in range(i, stop if stop < n else n):

@@ -61,6 +61,15 @@ def _codes(text: str) -> tuple[str | None, str | None, str]:
         ("Đặc khu Phú Quốc, An Giang", "91", "31078", "exact"),
         # big-endian order
         ("Hà Nội, Ba Vì, xã Phong Vân", "01", "09634", "legacy_converted"),
+        # ... with bare names, the old district's name also naming one of today's wards
+        ("Nghe An, Hoang Mai, Quynh Xuan", "40", "17125", "legacy_converted"),
+        ("Cao Bằng, Quảng Hòa, Ngọc Động", "04", "01618", "legacy_converted"),
+        ("Nghe An, Hoang Mai", "40", "17110", "exact"),
+        # a place after a landmark, introduced by "ở"/"tại"
+        ("gan UBND o Coc Lau", "15", "02896", "exact"),
+        ("gần cầu ở Duy Nghĩa", "48", "20635", "exact"),
+        ("gần UBND tại Giao Hưng", "37", "14179", "exact"),
+        ("phuong thoi an, quan o mon, can tho", "92", "31153", "legacy_converted"),
         # a numbered ward in the capital named like its province
         ("Phường 3, TP Bạc Liêu", "96", "31825", "legacy_converted"),
     ],
