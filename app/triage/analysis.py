@@ -116,7 +116,7 @@ class Doc:
         self._markers_by_group = markers
         self.negated: dict[Match, Match] = {}
         negators = sorted(m for g, ms in markers.items() if lex.groups[g].attrs.get("negator")
-                          for m in ms)
+                          and not lex.groups[g].attrs.get("negates") for m in ms)
         neg_starts = [n.start for n in negators]
         for s in signals:
             if lex.groups[s.group].attrs.get("negatable", True):
@@ -125,6 +125,7 @@ class Doc:
                     self.negated[s] = neg
         self._carry_negation(lex, markers, signals)
         self._negate_markers(lex, markers, negators, neg_starts)
+        self._negate_scoped(lex, markers, signals)
         self.signals = [s for s in signals if s not in self.negated]
         self._by_name: dict[str, list[Match]] = defaultdict(list, markers)
         for s in self.signals:
@@ -208,6 +209,34 @@ class Doc:
                 markers[g] = kept
             else:
                 del markers[g]
+
+    def _negate_scoped(
+        self, lex: Lexicon, markers: dict[str, list[Match]], signals: list[Match]
+    ) -> None:
+        """Negators that cancel only the groups named in their `negates` (a cover story cancels
+        the accident it tells, "mẹ dặn ai hỏi thì nói tự té", and nothing else): signals and
+        markers of those groups, as a negator would."""
+        scoped = [g for g in markers if lex.groups[g].attrs.get("negates")]
+        if not scoped:
+            return
+        targets: dict[str, list[Match]] = defaultdict(list)
+        for g in scoped:
+            for target in lex.groups[g].attrs["negates"]:
+                targets[str(target)].extend(markers[g])
+        for group, negs in targets.items():
+            negs.sort()
+            starts = [n.start for n in negs]
+            for s in signals:
+                if s.group == group and s not in self.negated:
+                    neg = self._negator(negs, starts, s)
+                    if neg is not None:
+                        self.negated[s] = neg
+            if group in markers:
+                kept = [m for m in markers[group] if self._negator(negs, starts, m) is None]
+                if kept:
+                    markers[group] = kept
+                else:
+                    del markers[group]
 
     def _carry_negation(
         self, lex: Lexicon, markers: dict[str, list[Match]], signals: list[Match]

@@ -81,6 +81,9 @@ def _check(lex: Lexicon, rules: tuple[Rule, ...], conventions: tuple[Convention,
                 raise ValueError(f"signal {g.name}: bad category {g.attrs.get('category')!r}")
             if g.name not in anchored:
                 raise ValueError(f"signal {g.name} fires no rule")
+        unknown = set(g.attrs.get("negates") or ()) - set(lex.groups)
+        if unknown:
+            raise ValueError(f"marker {g.name}: negates unknown groups {sorted(unknown)}")
         if "time" in g.attrs and g.attrs["time"] not in _TIMES:
             raise ValueError(f"marker {g.name}: bad time {g.attrs['time']!r}")
     for r in rules:

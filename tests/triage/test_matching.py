@@ -135,3 +135,11 @@ def test_unaccented_vi_only_word_needs_a_text_typed_with_diacritics() -> None:
     assert "weapon" not in groups("be bi duoi nuoc o ho dao gan truong")
     assert "weapon" not in groups("em hoc lop dao tao nghe")
     assert "weapon" in groups("bo dang cam dao duoi em")
+
+
+def test_a_cover_story_cancels_only_the_accident_it_tells() -> None:
+    doc = Doc(active().lexicon, "mẹ xô bé té, mẹ dặn ai hỏi thì nói tự té")
+    assert "accident" not in {m.group for m in doc.signals}
+    assert "violence" in {m.group for m in doc.signals}
+    # the same words before an abuse do not cancel it (negates: accident only)
+    assert "sexual_abuse" in groups("mẹ không tin, bảo con nói dối là bị dượng hiếp")

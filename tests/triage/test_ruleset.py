@@ -139,3 +139,13 @@ def test_an_unquoted_yaml_boolean_in_relations_is_refused(tmp_path: Path) -> Non
     path.write_text(text.replace("not_a_person: [em,", "not_a_person: [no, em,"), encoding="utf-8")
     with pytest.raises(ValueError, match="not a word"):
         load(rules)
+
+
+def test_a_negator_scoped_to_an_unknown_group_is_refused(tmp_path: Path) -> None:
+    rules = _copy_rules(tmp_path)
+    path = rules / "lexicon" / "markers.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("negates: [accident, accident_marker]", "negates: [acident]"),
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match="acident"):
+        load(rules)
