@@ -250,8 +250,9 @@ class Doc:
         prev: Match | None = None
         for s in signals:
             if (prev is not None and prev in self.negated and s not in self.negated
-                    and prev.end < s.start and self._same_clause(prev.start, s.start)
-                    and all(k in joined for k in range(prev.end, s.start))):
+                    and prev.end <= s.start and self._same_clause(prev.start, s.start)
+                    # the joining word may open the next signal's own phrase ("hay chui mang")
+                    and all(k in joined for k in range(prev.end, max(s.start, prev.end + 1)))):
                 self.negated[s] = self.negated[prev]
             if prev is None or s.end > prev.end:
                 prev = s
@@ -337,9 +338,9 @@ class Doc:
         return "unspecified"
 
     def _window_candidates(self, m: Match) -> list[TimeMark]:
-        """Window words just before the signal, or opening it ("dang danh", "vẫn bị đánh":
-        the time word is the first word of the signal's own phrase)."""
-        i = bisect_right(self._window_starts, m.start)
+        """Window words just before the signal, or inside it before its last word ("dang danh",
+        "vẫn bị đánh", "ba noi dang troi": the time word is part of the signal's own phrase)."""
+        i = bisect_right(self._window_starts, m.end - 1)
         return [
             t for t in self._window_times[max(0, i - 3):i]
             if t.match.end < m.end

@@ -47,6 +47,11 @@ _SHORTHAND: dict[str, str] = {
     "kbh": "không bao giờ", "kbg": "không bao giờ", "hs": "học sinh", "gv": "giáo viên",
     "kb": "không biết",
 }
+# "hem" is chat shorthand for "không" and also "hẻm" (an alley) typed without diacritics: after
+# these words it is the alley ("vào 1 con hem tối rồi ép em ..."), left as it is.
+_ALLEY_BEFORE = frozenset({"con", "vào", "vao", "vô", "vo", "trong", "cuối", "cuoi", "đầu", "dau",
+                           "ngõ", "ngo", "1", "một", "mot", "cái", "cai", "ra", "qua", "kiệt",
+                           "kiet", "ngách", "ngach"})
 # "14t", "14tuoi", "3h", "10g": a number glued to its unit.
 _GLUED = re.compile(r"(\d{1,2})(t|tuổi|tuoi|h|g|giờ|gio|yo|yrs|yr)")
 _GLUED_UNIT = {"t": "tuổi", "tuổi": "tuổi", "tuoi": "tuổi", "h": "giờ", "g": "giờ",
@@ -136,6 +141,8 @@ def tokenize(text: str) -> Tokens:
             clause += 1
             pending_break = False
         glued = len(tok) <= 7 and not (tok == "k" and words and words[-1].isdigit())  # "50 k"
+        if tok == "hem" and words and words[-1] in _ALLEY_BEFORE:
+            glued = False
         for word in _expand(tok, accented) if glued else (tok,):
             words.append(canon_word(word))
             clauses.append(clause)
