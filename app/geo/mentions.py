@@ -62,18 +62,18 @@ _EXCLUDERS: Final = {
 _EXCLUDER_ACCENTS: Final = {plain: accent_sig(word) for plain, word in _EXCLUDERS.items()}
 # "ở", "tại" (at): the place named after them starts afresh ("gần UBND ở Cốc Lầu").
 _AT_ACCENTS: Final = {"o": accent_sig("ở"), "tai": accent_sig("tại")}
-
-
-def _at_place(token: Token) -> bool:
-    spelt = _AT_ACCENTS.get(token.plain)
-    return spelt is not None and token.accent in (token.plain, spelt)
 # The words after which `marker_before` may find a mark (besides the bigrams of _TWO).
 _MARK_WORDS: Final = frozenset(_ONE) | frozenset(_EXCLUDERS)
 
 
-def _excludes(token: Token) -> bool:
-    spelt = _EXCLUDER_ACCENTS.get(token.plain)
+def _spelt_as(token: Token, accents: Mapping[str, str]) -> bool:
+    """Is the token one of `accents`' words, typed without diacritics or with exactly its?"""
+    spelt = accents.get(token.plain)
     return spelt is not None and token.accent in (token.plain, spelt)
+
+
+def _excludes(token: Token) -> bool:
+    return _spelt_as(token, _EXCLUDER_ACCENTS)
 
 
 _TWO: Final = {
@@ -227,7 +227,7 @@ def _found(
             run = None  # after " - ": "Tô Hiệu - Thường Tín District"
         if mark is not None:
             run = mark
-        at_place = i > 0 and _at_place(tokens[i - 1])
+        at_place = i > 0 and _spelt_as(tokens[i - 1], _AT_ACCENTS)
         if at_place and mark is None:
             run = None  # "gần chợ ở Cốc Lầu": the landmark's name ends at "ở"
         inner = mark is None and run in WARD_MARKS
