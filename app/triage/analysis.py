@@ -204,11 +204,15 @@ class Doc:
         """Markers marked `negatable` (a child found) do not count when negated: "still has
         not been found", "chưa được tìm thấy"."""
         for g in [g for g in markers if lex.groups[g].attrs.get("negatable")]:
-            kept = [m for m in markers[g] if self._negator(negators, starts, m) is None]
-            if kept:
-                markers[g] = kept
-            else:
-                del markers[g]
+            self._drop_negated(markers, g, negators, starts)
+
+    def _drop_negated(self, markers: dict[str, list[Match]], group: str,
+                      negators: list[Match], starts: list[int]) -> None:
+        kept = [m for m in markers[group] if self._negator(negators, starts, m) is None]
+        if kept:
+            markers[group] = kept
+        else:
+            del markers[group]
 
     def _negate_scoped(
         self, lex: Lexicon, markers: dict[str, list[Match]], signals: list[Match]
@@ -232,11 +236,7 @@ class Doc:
                     if neg is not None:
                         self.negated[s] = neg
             if group in markers:
-                kept = [m for m in markers[group] if self._negator(negs, starts, m) is None]
-                if kept:
-                    markers[group] = kept
-                else:
-                    del markers[group]
+                self._drop_negated(markers, group, negs, starts)
 
     def _carry_negation(
         self, lex: Lexicon, markers: dict[str, list[Match]], signals: list[Match]
