@@ -25,6 +25,7 @@ _ONE: Final = {
     "commune": "xa",
     "phuong": "phuong",
     "p": "phuong",
+    "ph": "phuong",  # "Ph. Hoài Nhơn Bắc"
     "f": "phuong",
     "ward": "phuong",
     "tt": "thitran",

@@ -24,6 +24,7 @@ def _codes(text: str) -> tuple[str | None, str | None, str]:
         ("Phuong 14, quan 3", "79", "27142", "legacy_converted"),
         ("F14, Q3, Sài Gòn", "79", "27142", "legacy_converted"),
         ("TT. Xuân Mai, H. Chương Mỹ, HN", "01", "10045", "legacy_converted"),
+        ("xóm 2 - ph. hoài nhơn bắc - tỉnh gia lai", "52", "21655", "exact"),
         ("TX. Sơn Tây, Hà Nội", "01", None, "province_only"),
         ("150/12 Phan Dinh Phung St., Ward 4, Dist. 8", "79", "27418", "legacy_converted"),
         # an English type word first, right after a street
