@@ -30,6 +30,7 @@ _SHORTHAND: dict[str, str] = {
                      "hk", "hổng", "khô"), "không"),
     **dict.fromkeys(("dc", "đc", "dk", "đk", "dx", "đx", "đươc"), "được"),
     **dict.fromkeys(("mk", "mik", "mh"), "mình"),
+    **dict.fromkeys(("mún", "mun"), "muốn"),
     **dict.fromkeys(("cx", "cg"), "cũng"),
     **dict.fromkeys(("đag", "dag", "đg"), "đang"),
     **dict.fromkeys(("bít", "bik", "bjk"), "biết"),
