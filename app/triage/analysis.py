@@ -280,6 +280,9 @@ class Doc:
     def scope(self, m: Match, scope: str) -> tuple[int, int]:
         if scope == "text":
             return 0, len(self.toks)
+        if scope == "own":  # the signal's own words, and a phrase opening up to 4 words before
+            lo = self._clauses[self.toks.clause[m.start]][0]
+            return max(lo, m.start - 4), m.end
         table = self._clauses if scope == "clause" else self._sentences
         ids = self.toks.clause if scope == "clause" else self.toks.sentence
         return table[ids[m.start]]

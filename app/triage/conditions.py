@@ -13,7 +13,7 @@ from app.triage.matcher import Match
 from app.vocab import CATEGORIES, LEVELS, Level
 
 _CONDITION_KEYS = frozenset({
-    "signals", "time", "near_any", "near_none", "clause_any", "clause_none", "text_any",
+    "signals", "time", "near_any", "near_none", "clause_any", "clause_none", "own_none", "text_any",
     "text_all", "text_none", "perpetrator", "age", "age_unknown", "young", "indicator",
 })
 _TIMES = frozenset({"now", "recent", "unspecified", "habitual", "past"})
@@ -45,6 +45,7 @@ class Condition:
     near_none: tuple[str, ...] = ()
     clause_any: tuple[str, ...] = ()
     clause_none: tuple[str, ...] = ()
+    own_none: tuple[str, ...] = ()  # not on the signal's own words or just before them
     text_any: tuple[str, ...] = ()
     text_none: tuple[str, ...] = ()
     text_all: tuple[str, ...] = ()  # every one of these groups somewhere in the text
@@ -70,6 +71,7 @@ class Condition:
             signals=_names(spec, "signals"), time=time,
             near_any=_names(spec, "near_any"), near_none=_names(spec, "near_none"),
             clause_any=_names(spec, "clause_any"), clause_none=_names(spec, "clause_none"),
+            own_none=_names(spec, "own_none"),
             text_any=_names(spec, "text_any"), text_none=_names(spec, "text_none"),
             text_all=_names(spec, "text_all"),
             perpetrator=perp, age=(int(age[0]), int(age[1])) if age else None,
@@ -80,7 +82,7 @@ class Condition:
     def groups(self) -> set[str]:
         """Every lexicon group named, to check at load time that each one exists."""
         return {*self.signals, *self.near_any, *self.near_none, *self.clause_any,
-                *self.clause_none, *self.text_any, *self.text_none, *self.text_all}
+                *self.clause_none, *self.own_none, *self.text_any, *self.text_none, *self.text_all}
 
     def holds(self, f: Facts, m: Match | None) -> bool:
         if self.indicator is not None and not f.indicator(self.indicator):
@@ -99,6 +101,7 @@ class Condition:
         for groups, scope, want in (
             (self.near_any, "sentence", True), (self.near_none, "sentence", False),
             (self.clause_any, "clause", True), (self.clause_none, "clause", False),
+            (self.own_none, "own", False),
             (self.text_any, "text", True), (self.text_none, "text", False),
         ):
             if groups and f.near(groups, m, scope) != want:
