@@ -167,9 +167,15 @@ def expand(phrase: str, slots: Mapping[str, list[str]]) -> Iterator[str]:
         yield out
 
 
-def _phrases(spec: Mapping[str, Any], key: str, slots: Mapping[str, list[str]]) -> tuple[str, ...]:
-    raw = spec.get(key) or []
-    return tuple(p for item in raw for p in expand(str(item), slots))
+def _phrases(spec: Mapping[str, Any], key: str, slots: Mapping[str, list[str]],
+             group: str = "?") -> tuple[str, ...]:
+    raw = [str(item) for item in spec.get(key) or []]
+    seen: set[str] = set()
+    for item in raw:  # a phrase listed twice hides which copy a reviewer should change
+        if item in seen:
+            raise ValueError(f"lexicon group {group!r} lists {item!r} twice in {key!r}")
+        seen.add(item)
+    return tuple(p for item in raw for p in expand(item, slots))
 
 
 def load_groups(
@@ -184,9 +190,10 @@ def load_groups(
                 attrs = {k: v for k, v in spec.items() if k not in _SPELLINGS}
                 groups[name] = Group(
                     name=name, kind=kind, attrs=attrs,
-                    vi=_phrases(spec, "vi", slots), vi_only=_phrases(spec, "vi_only", slots),
-                    ascii=_phrases(spec, "ascii", slots),
-                    en=_phrases(spec, "en", slots),
+                    vi=_phrases(spec, "vi", slots, name),
+                    vi_only=_phrases(spec, "vi_only", slots, name),
+                    ascii=_phrases(spec, "ascii", slots, name),
+                    en=_phrases(spec, "en", slots, name),
                 )
     return groups
 

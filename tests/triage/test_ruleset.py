@@ -149,3 +149,14 @@ def test_a_negator_scoped_to_an_unknown_group_is_refused(tmp_path: Path) -> None
                     encoding="utf-8")
     with pytest.raises(ValueError, match="acident"):
         load(rules)
+
+
+def test_a_phrase_listed_twice_in_a_group_is_refused(tmp_path: Path) -> None:
+    rules = _copy_rules(tmp_path)
+    path = rules / "lexicon" / "markers.yaml"
+    text = path.read_text(encoding="utf-8")
+    load(rules)  # the copy loads: what follows is refused for the phrase listed twice
+    repeated = '  a_repeated_marker:\n    en: ["left alone", "home alone", "left alone"]\n'
+    path.write_text(text + repeated, encoding="utf-8")
+    with pytest.raises(ValueError, match="'left alone' twice in 'en'"):
+        load(rules)
