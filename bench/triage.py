@@ -123,6 +123,9 @@ def main() -> None:
         print(f"  {rule:48s} {ok:3d}/{n:<3d} {ok / n:.2f}")
     print()
     print_score("adversarial", score(adversarial))
+    accepted = [c for c in adversarial if "accepted" in c]
+    print(f"  of which {len(accepted)} known over-triage or category misses kept visible "
+          f"(`accepted`, each with its reason)")
     sets = [adversarial]
     if DEV_SET.exists():
         dev = load_cases(DEV_SET)
