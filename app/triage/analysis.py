@@ -330,6 +330,10 @@ class Doc:
                     candidates.append(t)
             if candidates:
                 best = min(candidates, key=lambda t: _time_key(t, m)).time
+                # A sentence that tells its own event as just happened ("bé vừa được vớt lên
+                # ..., không thở") does not take a past time from another sentence's event.
+                if scope == "text" and best == "past" and self._sentence_recent(m):
+                    return "recent"
                 # A habit is placed by a "now" or "past" word of its clause: "đang quật cháu
                 # liên tục" is now, "nhiều lần hồi năm ngoái" is past (the nearer one wins).
                 if best == "habitual" and scope == "clause":
@@ -339,6 +343,12 @@ class Doc:
                         return min(placed, key=lambda t: _time_key(t, m)).time
                 return best
         return "unspecified"
+
+    def _sentence_recent(self, m: Match) -> bool:
+        """A "just" word ("vừa", "just") before the signal in its sentence."""
+        lo, _ = self.scope(m, "sentence")
+        return any(t.time == "recent" and lo <= t.match.start < m.start
+                   for t in self._window_times)
 
     def _window_candidates(self, m: Match) -> list[TimeMark]:
         """Window words just before the signal, or inside it before its last word ("dang danh",
