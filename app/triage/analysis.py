@@ -262,6 +262,8 @@ class Doc:
         scoped: list[TimeMark] = []
         self._window_of: dict[str, int] = {}
         self._weak = {g for g in self._markers_by_group if lex.groups[g].attrs.get("weak")}
+        self._sentence_only = {g for g in self._markers_by_group
+                               if lex.groups[g].attrs.get("reach") == "sentence"}
         for g, ms in self._markers_by_group.items():
             attrs = lex.groups[g].attrs
             if "time" not in attrs:
@@ -320,13 +322,15 @@ class Doc:
 
         Window words ("đang", "vừa", "is") count only just before the signal in its clause,
         since they are everywhere ("cháu đang ở với mẹ"). In its clause, a "now" word beats a
-        habitual one, whichever is nearer (ongoing and repeated is still now)."""
+        habitual one, whichever is nearer (ongoing and repeated is still now). Time words of a
+        group with `reach: sentence` ("hồi em 9 tuổi") date only their own sentence."""
         candidates = self._window_candidates(m)
         for scope in ("clause", "sentence", "text"):
             lo, hi = self.scope(m, scope)
             i = bisect_left(self._scoped_starts, m.start)
             for t in self._scoped_times[max(0, i - 2):i + 2]:
-                if lo <= t.match.start < hi:
+                if lo <= t.match.start < hi and not (
+                        scope == "text" and t.match.group in self._sentence_only):
                     candidates.append(t)
             if candidates:
                 best = min(candidates, key=lambda t: _time_key(t, m)).time
