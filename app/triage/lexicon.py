@@ -168,7 +168,7 @@ def expand(phrase: str, slots: Mapping[str, list[str]]) -> Iterator[str]:
 
 
 def _phrases(spec: Mapping[str, Any], key: str, slots: Mapping[str, list[str]],
-             group: str = "?") -> tuple[str, ...]:
+             group: str) -> tuple[str, ...]:
     raw = [str(item) for item in spec.get(key) or []]
     seen: set[str] = set()
     for item in raw:  # a phrase listed twice hides which copy a reviewer should change

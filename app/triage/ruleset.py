@@ -86,6 +86,9 @@ def _check(lex: Lexicon, rules: tuple[Rule, ...], conventions: tuple[Convention,
             raise ValueError(f"marker {g.name}: negates unknown groups {sorted(unknown)}")
         if "time" in g.attrs and g.attrs["time"] not in _TIMES:
             raise ValueError(f"marker {g.name}: bad time {g.attrs['time']!r}")
+        if "reach" in g.attrs and (g.attrs["reach"] != "sentence" or "time" not in g.attrs):
+            raise ValueError(f"marker {g.name}: bad reach {g.attrs['reach']!r} (a time group's"
+                             " 'sentence' only)")
     for r in rules:
         if any(lex.groups[s].kind != "signal" for s in r.when.signals):
             raise ValueError(f"{r.id}: `signals` must name signals, not markers")

@@ -119,6 +119,17 @@ def test_a_bad_level_or_time_is_refused(tmp_path: Path) -> None:
         load(rules)
 
 
+def test_a_bad_time_reach_is_refused(tmp_path: Path) -> None:
+    rules = _copy_rules(tmp_path)
+    path = rules / "lexicon" / "markers.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("    reach: sentence\n") == 1
+    typo = text.replace("    reach: sentence\n", "    reach: sentense\n")
+    path.write_text(typo, encoding="utf-8")
+    with pytest.raises(ValueError, match="bad reach 'sentense'"):
+        load(rules)
+
+
 def test_a_copy_of_the_rules_loads_to_the_same_digest(tmp_path: Path) -> None:
     assert load(_copy_rules(tmp_path)).digest == active().digest
 
