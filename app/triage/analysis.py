@@ -33,6 +33,9 @@ MAX_CHILD_AGE = 17
 # Words that end a negation's reach: "không bán hết thì bị đánh" (if not ..., then beaten).
 _NEGATION_STOPS = frozenset({"thì", "thi", "mà", "nên", "vì", "then", "or", "because"})
 
+# words of an age told in passing besides the number and its unit: "now aged 12", "giờ đã 12 tuổi"
+_AGE_ASIDE_WORDS = frozenset({"aged", "age", "old", "đã", "được", "lên", "tròn"})
+
 
 @dataclass(frozen=True, slots=True)
 class TimeMark:
@@ -110,6 +113,7 @@ class Doc:
         phrases += self._gapped(lex, phrases, gapped)
         found += [m for m in gapped if lex.groups[m.group].kind != "signal"]
         markers = self._markers(lex, found, phrases)
+        self._drop_age_asides(lex, markers)
         signals = sorted(m for m in phrases if not lex.groups[m.group].attrs.get("neutral"))
         self._clauses = _bounds(self.toks.clause)
         self._sentences = _bounds(self.toks.sentence)
@@ -160,6 +164,28 @@ class Doc:
                     for p in covering.get(last, ())):
                 out.append(m)
         return out
+
+    def _drop_age_asides(self, lex: Lexicon, markers: dict[str, list[Match]]) -> None:
+        """"our daughter, now 12, was groped ...": a time word alone in its clause with a number
+        after it is the child's age told in passing, not the time of what happened ("now 4 boys
+        are beating him" goes on in its clause: still now)."""
+        for g in [g for g in markers if "time" in lex.groups[g].attrs]:
+            kept = [m for m in markers[g] if not self._age_aside(m)]
+            if kept:
+                markers[g] = kept
+            else:
+                del markers[g]
+
+    def _age_aside(self, m: Match) -> bool:
+        """The marker opens its clause and the rest is one number and age words ("now 12",
+        "now aged 12", "giờ đã 12 tuổi")."""
+        clause, words = self.toks.clause, self.toks.words
+        if m.start > 0 and clause[m.start - 1] == clause[m.start]:
+            return False
+        rest = [w for i, w in enumerate(words) if i >= m.end and clause[i] == clause[m.start]]
+        numbers = [w for w in rest if _number(w) is not None]
+        allowed = _AGE_ASIDE_WORDS | _AGE_UNITS | _YEAR_UNITS
+        return len(numbers) == 1 and all(w in numbers or w in allowed for w in rest)
 
     @staticmethod
     def _markers(lex: Lexicon, found: list[Match], signals: list[Match]) -> dict[str, list[Match]]:
