@@ -137,6 +137,7 @@ class Doc:
         self._starts = {g: [m.start for m in ms] for g, ms in self._by_name.items()}
         self._time_marks(lex)
         self.ages = text_ages(self.toks)
+        self._until = lex.until
 
     def _gapped(self, lex: Lexicon, phrases: list[Match], gapped: list[Match]) -> list[Match]:
         """Gapped phrases whose last word was not already read: by a phrase of their group, by
@@ -341,7 +342,15 @@ class Doc:
 
     def has_near(self, group: str, m: Match, scope: str) -> bool:
         lo, hi = self.scope(m, scope)
-        return self.has(group, lo, hi, besides=m)
+        stops = self._until.get(group)
+        if stops is None or scope == "text":
+            return self.has(group, lo, hi, besides=m)
+        # a group with `until` reaches only as far as a word that moves the telling on:
+        # "xem phim có cảnh đánh nhau xong lấy dao dọa giết em" (the film ends at "xong")
+        folded = self.toks.folded
+        return any(not any(w in stops for w in (folded[x.end:m.start] if x.start <= m.start
+                                                else folded[m.end:x.start]))
+                   for x in self.matches(group, lo, hi) if x != m)
 
     def time_of(self, m: Match) -> str:
         """The time class of a signal: the nearest time word in its clause, sentence or text.

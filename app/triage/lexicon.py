@@ -30,6 +30,26 @@ from app.triage.normalize import fold_word, phrase_tokens
 _SLOT = re.compile(r"\{(\w+)\}")
 _SPELLINGS = ("vi", "vi_only", "ascii", "en")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: faster start
+_BLOCK_KEY = re.compile(r"^( *)(- )?([A-Za-z_][\w-]*):(?:\s|$)")
+
+
+def _refuse_repeated_keys(text: str, name: str) -> None:
+    """A block key given twice under one parent: YAML keeps the last one silently, so a second
+    `vi_only:` of a group would drop the first list. Checked on the text (the loader's mapping
+    hook would double the load time); keys inside {flow} mappings are not block keys."""
+    levels: list[tuple[int, set[str]]] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _BLOCK_KEY.match(line)
+        if m is None:
+            continue
+        indent = len(m.group(1)) + (2 if m.group(2) else 0)
+        while levels and (levels[-1][0] > indent or (m.group(2) and levels[-1][0] == indent)):
+            levels.pop()
+        if not levels or levels[-1][0] < indent:
+            levels.append((indent, set()))
+        if m.group(3) in levels[-1][1]:
+            raise ValueError(f"{name}:{n}: key {m.group(3)!r} given twice in one mapping")
+        levels[-1][1].add(m.group(3))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +150,8 @@ class Lexicon:
     gapped_folded: GapNode = field(default_factory=GapNode)  # matched on `Tokens.folded`
     phrase_count: int = 0
     relations: Relations = field(default_factory=Relations)
+    # marker groups with `until`: the folded words that end a match's reach ("xong", "then")
+    until: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _word(value: Any) -> str:
@@ -228,6 +250,8 @@ def compile_lexicon(
     lex = Lexicon(groups=groups, diacritic=TrieNode(), folded=TrieNode(),
                   relations=relations or Relations())
     for g in groups.values():
+        if "until" in g.attrs:
+            lex.until[g.name] = frozenset(fold_word(str(w).lower()) for w in g.attrs["until"])
         only = set(g.vi_only)
         for phrase in (*g.vi, *g.vi_only):
             if _GAP_TOKEN in phrase:
@@ -258,7 +282,9 @@ def compile_lexicon(
 
 def read_yaml_dir(directory: Path) -> list[tuple[Path, Any]]:
     """Every YAML file of a directory, sorted by name (so the digest is stable)."""
-    return [
-        (p, yaml.load(p.read_text(encoding="utf-8"), Loader=_LOADER))
-        for p in sorted(directory.glob("*.yaml"))
-    ]
+    out = []
+    for p in sorted(directory.glob("*.yaml")):
+        text = p.read_text(encoding="utf-8")
+        _refuse_repeated_keys(text, p.name)
+        out.append((p, yaml.load(text, Loader=_LOADER)))
+    return out

@@ -86,6 +86,10 @@ def _check(lex: Lexicon, rules: tuple[Rule, ...], conventions: tuple[Convention,
             raise ValueError(f"marker {g.name}: negates unknown groups {sorted(unknown)}")
         if "time" in g.attrs and g.attrs["time"] not in _TIMES:
             raise ValueError(f"marker {g.name}: bad time {g.attrs['time']!r}")
+        until = g.attrs.get("until")
+        if until is not None and (g.kind == "signal" or not isinstance(until, list)
+                                  or not all(isinstance(w, str) and " " not in w for w in until)):
+            raise ValueError(f"marker {g.name}: bad until {until!r} (a marker's list of words)")
         if "reach" in g.attrs and (g.attrs["reach"] != "sentence" or "time" not in g.attrs):
             raise ValueError(f"marker {g.name}: bad reach {g.attrs['reach']!r} (a time group's"
                              " 'sentence' only)")

@@ -171,3 +171,31 @@ def test_a_phrase_listed_twice_in_a_group_is_refused(tmp_path: Path) -> None:
     path.write_text(text + repeated, encoding="utf-8")
     with pytest.raises(ValueError, match="'left alone' twice in 'en'"):
         load(rules)
+
+
+def test_a_key_given_twice_in_a_group_is_refused(tmp_path: Path) -> None:
+    # YAML keeps the last of two equal keys: a second `vi_only:` would drop the first list
+    rules = _copy_rules(tmp_path)
+    path = rules / "lexicon" / "violence.yaml"
+    text = path.read_text(encoding="utf-8")
+    head = "  serious_harm:\n    category: injury_accident"
+    assert text.count(head) == 1
+    path.write_text(text.replace(head, head + '\n    vi_only: ["gãy"]'), encoding="utf-8")
+    with pytest.raises(ValueError, match="key 'vi_only' given twice"):
+        load(rules)
+
+
+def test_rules_of_one_list_may_repeat_their_keys() -> None:
+    # every rule has `step`, `level`, `when`: keys of separate list items are no repeat
+    rules = {r.id: r for r in active().rules}
+    assert rules["R3.violence_now"].step == rules["R3.weapon_threat_now"].step == 3
+
+
+def test_a_bad_until_is_refused(tmp_path: Path) -> None:
+    rules = _copy_rules(tmp_path)
+    path = rules / "lexicon" / "markers.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("    until: [") == 1
+    path.write_text(text.replace("    until: [", "    until: [sau đó, "), encoding="utf-8")
+    with pytest.raises(ValueError, match="bad until"):
+        load(rules)
