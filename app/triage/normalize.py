@@ -126,7 +126,7 @@ def tokenize(text: str) -> Tokens:
     clauses: list[int] = []
     sentences: list[int] = []
     clause = sentence = 0
-    pending_break = False
+    pending_break = number_comma = False
     cleaned = clean_text(text)
     accented = _accented(cleaned)
     for m in _TOKEN.finditer(cleaned):
@@ -136,8 +136,13 @@ def tokenize(text: str) -> Tokens:
             pending_break = True
             continue
         if not (tok[0].isalnum() or tok[0] == "_"):
+            # "chừng 9, 10 tuổi": a comma between two numbers is a range, not a clause break
+            number_comma = tok == "," and not pending_break and bool(words) and words[-1].isdigit()
             pending_break = True
             continue
+        if number_comma and tok.isdigit():
+            pending_break = False
+        number_comma = False
         if pending_break or tok in _CLAUSE_WORDS:
             clause += 1
             pending_break = False

@@ -29,6 +29,12 @@ def test_tokens_carry_clauses_and_sentences() -> None:
     assert toks.sentence[0] != toks.sentence[-1]
 
 
+def test_a_comma_between_two_numbers_is_an_age_range_not_a_clause_break() -> None:
+    toks = tokenize("một bé gái chừng 9, 10 tuổi lên xe, rồi 5 đứa")
+    assert toks.clause[toks.words.index("9")] == toks.clause[toks.words.index("10")]
+    assert toks.clause[toks.words.index("xe")] != toks.clause[toks.words.index("rồi")]
+
+
 @pytest.mark.parametrize("text", [
     "tên em là Danh", "đi chậm tu tu thôi", "nước Nga", "đá bóng", "em thích chơi bóng",
     "bé ăn bỏng ngô", "đám cưới", "dam cuoi", "em đánh răng", "bạn em có bí danh là Mèo",
