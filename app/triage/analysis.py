@@ -108,7 +108,14 @@ class Doc:
     def __init__(self, lex: Lexicon, text: str) -> None:
         self.toks = tokenize(text)
         found = scan(lex, self.toks)
-        phrases = drop_contained([m for m in found if lex.groups[m.group].kind == "signal"])
+        # a group with `shadows: false` keeps the shorter readings inside its matches (at_edge_now
+        # holds the old suicide_plan edge phrases: "ngồi trên mép lan can cầu" is both)
+        signal_matches = [m for m in found if lex.groups[m.group].kind == "signal"]
+        phrases = drop_contained([m for m in signal_matches
+                                  if lex.groups[m.group].attrs.get("shadows") is not False])
+        kept = set(drop_contained(signal_matches))
+        phrases += [m for m in signal_matches
+                    if lex.groups[m.group].attrs.get("shadows") is False and m in kept]
         gapped = scan_gapped(lex, self.toks)
         phrases += self._gapped(lex, phrases, gapped)
         found += [m for m in gapped if lex.groups[m.group].kind != "signal"]

@@ -86,6 +86,8 @@ def _check(lex: Lexicon, rules: tuple[Rule, ...], conventions: tuple[Convention,
             raise ValueError(f"marker {g.name}: negates unknown groups {sorted(unknown)}")
         if "time" in g.attrs and g.attrs["time"] not in _TIMES:
             raise ValueError(f"marker {g.name}: bad time {g.attrs['time']!r}")
+        if "shadows" in g.attrs and (g.kind != "signal" or g.attrs["shadows"] is not False):
+            raise ValueError(f"signal {g.name}: bad shadows {g.attrs['shadows']!r} (false only)")
         until = g.attrs.get("until")
         if until is not None and (g.kind == "signal" or not isinstance(until, list)
                                   or not all(isinstance(w, str) and " " not in w for w in until)):

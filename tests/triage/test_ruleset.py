@@ -195,7 +195,18 @@ def test_a_bad_until_is_refused(tmp_path: Path) -> None:
     rules = _copy_rules(tmp_path)
     path = rules / "lexicon" / "markers.yaml"
     text = path.read_text(encoding="utf-8")
-    assert text.count("    until: [") == 1
-    path.write_text(text.replace("    until: [", "    until: [sau đó, "), encoding="utf-8")
+    assert text.count("    until: [xong, ") == 1
+    typo = text.replace("    until: [xong, ", "    until: [sau đó, xong, ")
+    path.write_text(typo, encoding="utf-8")
     with pytest.raises(ValueError, match="bad until"):
+        load(rules)
+
+
+def test_a_shadows_other_than_false_is_refused(tmp_path: Path) -> None:
+    rules = _copy_rules(tmp_path)
+    path = rules / "lexicon" / "mental_health.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("    shadows: false") == 1
+    path.write_text(text.replace("    shadows: false", "    shadows: true"), encoding="utf-8")
+    with pytest.raises(ValueError, match="bad shadows"):
         load(rules)
