@@ -17,6 +17,11 @@ _NOT = re.compile(r"n['’]t\b")  # English "didn't" -> "did not", so "not" is a
 # Contractions whose stem changes: "can't" is "can not" (not "ca not"), "won't" "will not".
 _IRREGULAR_NOT = re.compile(r"\b(?:(ca)|(wo)|(sha))n['’]t\b")
 _IRREGULAR_STEM = {"ca": "can", "wo": "will", "sha": "shall"}
+# "until 2 a.m. every night": the dots of "a.m."/"p.m." end no sentence when the text goes on in
+# lower case (a clock time stays in the sentence of what it dates); before a capital, one stays.
+# Glued to its number like "2am" ("5 p.m. until 8 p.m." is "5pm until 8pm", no bare "pm until").
+_CLOCK_DOTS_ON = re.compile(r"(?:(?<=\d)\s?|\b)([aApP])\.[mM]\.(?=\s+[a-z0-9])")
+_CLOCK_DOTS = re.compile(r"(?:(?<=\d)\s?|\b)([aApP])\.[mM]\.")
 _TOKEN = re.compile(r"\w+|[.!?;\n]|[,:\"“”…]")  # brackets: an aside, inside the clause
 _WORD = re.compile(r"[^\W\d_]+")
 _SENTENCE_END = frozenset({".", "!", "?", ";", "\n", "…"})
@@ -96,6 +101,8 @@ class Tokens:
 def clean_text(text: str) -> str:
     """NFC, lower case, HTML tags and entities removed, English contractions opened."""
     text = unicodedata.normalize("NFC", text)
+    if ".m." in text or ".M." in text:
+        text = _CLOCK_DOTS.sub(r"\1m.", _CLOCK_DOTS_ON.sub(r"\1m", text))
     text = html.unescape(_TAG.sub(" ", text)).lower()
     text = _IRREGULAR_NOT.sub(lambda m: _IRREGULAR_STEM[str(m.group(m.lastindex or 1))] + " not",
                               text)
