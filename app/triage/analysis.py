@@ -111,11 +111,11 @@ class Doc:
         # a group with `shadows: false` keeps the shorter readings inside its matches (at_edge_now
         # holds the old suicide_plan edge phrases: "ngồi trên mép lan can cầu" is both)
         signal_matches = [m for m in found if lex.groups[m.group].kind == "signal"]
-        phrases = drop_contained([m for m in signal_matches
-                                  if lex.groups[m.group].attrs.get("shadows") is not False])
-        kept = set(drop_contained(signal_matches))
-        phrases += [m for m in signal_matches
-                    if lex.groups[m.group].attrs.get("shadows") is False and m in kept]
+        apart = [m for m in signal_matches if m.group in lex.no_shadow]
+        phrases = drop_contained([m for m in signal_matches if m.group not in lex.no_shadow])
+        if apart:
+            kept = set(drop_contained(signal_matches))
+            phrases += [m for m in apart if m in kept]
         gapped = scan_gapped(lex, self.toks)
         phrases += self._gapped(lex, phrases, gapped)
         found += [m for m in gapped if lex.groups[m.group].kind != "signal"]
@@ -296,8 +296,7 @@ class Doc:
         scoped: list[TimeMark] = []
         self._window_of: dict[str, int] = {}
         self._weak = {g for g in self._markers_by_group if lex.groups[g].attrs.get("weak")}
-        self._sentence_only = {g for g in self._markers_by_group
-                               if lex.groups[g].attrs.get("reach") == "sentence"}
+        self._sentence_only = lex.sentence_only
         for g, ms in self._markers_by_group.items():
             attrs = lex.groups[g].attrs
             if "time" not in attrs:

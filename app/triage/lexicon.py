@@ -152,6 +152,10 @@ class Lexicon:
     relations: Relations = field(default_factory=Relations)
     # marker groups with `until`: the folded words that end a match's reach ("xong", "then")
     until: dict[str, frozenset[str]] = field(default_factory=dict)
+    # signal groups with `shadows: false`: their matches hide no shorter reading inside them
+    no_shadow: frozenset[str] = frozenset()
+    # time groups with `reach: sentence`: they date only their own sentence
+    sentence_only: frozenset[str] = frozenset()
 
 
 def _word(value: Any) -> str:
@@ -248,7 +252,11 @@ def compile_lexicon(
     gap_left = frozenset(" ".join(fold_word(t) for t in phrase_tokens(a))
                          for a in ambiguous_gap_left)
     lex = Lexicon(groups=groups, diacritic=TrieNode(), folded=TrieNode(),
-                  relations=relations or Relations())
+                  relations=relations or Relations(),
+                  no_shadow=frozenset(g.name for g in groups.values()
+                                      if g.attrs.get("shadows") is False),
+                  sentence_only=frozenset(g.name for g in groups.values()
+                                          if g.attrs.get("reach") == "sentence"))
     for g in groups.values():
         if "until" in g.attrs:
             lex.until[g.name] = frozenset(fold_word(str(w).lower()) for w in g.attrs["until"])

@@ -119,7 +119,6 @@ def test_a_bad_level_or_time_is_refused(tmp_path: Path) -> None:
         load(rules)
 
 
-
 def test_a_copy_of_the_rules_loads_to_the_same_digest(tmp_path: Path) -> None:
     assert load(_copy_rules(tmp_path)).digest == active().digest
 
