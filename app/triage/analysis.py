@@ -295,7 +295,7 @@ class Doc:
         window: list[TimeMark] = []
         scoped: list[TimeMark] = []
         self._window_of: dict[str, int] = {}
-        self._weak = {g for g in self._markers_by_group if lex.groups[g].attrs.get("weak")}
+        self._weak = lex.weak
         self._sentence_only = lex.sentence_only
         for g, ms in self._markers_by_group.items():
             attrs = lex.groups[g].attrs

@@ -156,6 +156,8 @@ class Lexicon:
     no_shadow: frozenset[str] = frozenset()
     # time groups with `reach: sentence`: they date only their own sentence
     sentence_only: frozenset[str] = frozenset()
+    # time groups with `weak: true`: a "now" word that does not place a habit in the present
+    weak: frozenset[str] = frozenset()
 
 
 def _word(value: Any) -> str:
@@ -256,7 +258,8 @@ def compile_lexicon(
                   no_shadow=frozenset(g.name for g in groups.values()
                                       if g.attrs.get("shadows") is False),
                   sentence_only=frozenset(g.name for g in groups.values()
-                                          if g.attrs.get("reach") == "sentence"))
+                                          if g.attrs.get("reach") == "sentence"),
+                  weak=frozenset(g.name for g in groups.values() if g.attrs.get("weak")))
     for g in groups.values():
         if "until" in g.attrs:
             lex.until[g.name] = frozenset(fold_word(str(w).lower()) for w in g.attrs["until"])
